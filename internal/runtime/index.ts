@@ -1,0 +1,3 @@
+export type { Clock, IdGenerator, Random } from "./types.ts";
+export { realClock, realIds, realRandom } from "./real.ts";
+export { ManualClock, SeededIds, SeededRandom, shuffled } from "./sim.ts";
