@@ -1,0 +1,41 @@
+// Shapes of the address flags. Each check returns undefined when the text is fine, or what was
+// expected. Parsing into structured addresses lives with the code that connects (later issues);
+// here we only refuse what can never work, at start-up, with the flag named.
+
+const hostPortPattern = /^[A-Za-z0-9._-]+:\d{1,5}$/;
+
+function isHostPort(text: string): boolean {
+  if (!hostPortPattern.test(text)) return false;
+  const port = Number(text.slice(text.lastIndexOf(":") + 1));
+  return port > 0 && port <= 65535;
+}
+
+export function checkZkUrl(text: string): string | undefined {
+  const expected = "a URL of the form zk://[user:password@]host:port[,host:port]/path";
+  if (!text.startsWith("zk://")) return expected;
+  let rest = text.slice("zk://".length);
+  const at = rest.lastIndexOf("@");
+  if (at !== -1) rest = rest.slice(at + 1);
+  const slash = rest.indexOf("/");
+  if (slash === -1 || slash === rest.length - 1) return expected;
+  const hosts = rest.slice(0, slash).split(",");
+  return hosts.every(isHostPort) ? undefined : expected;
+}
+
+export function checkMasterAddress(text: string): string | undefined {
+  if (text.startsWith("zk://")) return checkZkUrl(text);
+  if (text.startsWith("file://")) {
+    return text.length > "file://".length && text.slice("file://".length).startsWith("/")
+      ? undefined
+      : "file:///absolute/path";
+  }
+  const list = text.split(",");
+  return list.every((entry) => isHostPort(entry.trim()))
+    ? undefined
+    : "host:port, a comma list of host:port, zk://host:port[,host:port]/path or file:///path";
+}
+
+/** Hides the password part of user:password@ in URLs, for /flags and logs. */
+export function redactUserInfo(text: string): string {
+  return text.replace(/^([a-z]+:\/\/)([^@/]*)@/i, (_match, scheme: string) => `${scheme}[redacted]@`);
+}
