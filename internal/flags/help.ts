@@ -73,8 +73,9 @@ export function flagReferenceMarkdown(): string {
   for (const mode of modes) {
     out.push(`### --mode=${mode}`, "", "| flag | default | meaning |", "|---|---|---|");
     for (const def of flagTable(mode)) {
-      const shown = def.required ? "required" : (formatDefault(def) ?? "");
-      out.push(`| \`--${def.name}\` | ${shown === "" ? "" : `\`${shown}\``} | ${def.help.replaceAll("|", "\\|")} |`);
+      const shown = formatDefault(def);
+      const cell = def.required ? "*required*" : shown === undefined ? "" : `\`${shown}\``;
+      out.push(`| \`--${def.name}\` | ${cell} | ${def.help.replaceAll("|", "\\|")} |`);
     }
     out.push("");
   }
