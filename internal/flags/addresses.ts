@@ -11,7 +11,7 @@ function isHostPort(text: string): boolean {
 }
 
 export function checkZkUrl(text: string): string | undefined {
-  const expected = "a URL of the form zk://[user:password@]host:port[,host:port]/path";
+  const expected = `expected a URL of the form zk://[user:password@]host:port[,host:port]/path, got '${redactUserInfo(text)}'`;
   if (!text.startsWith("zk://")) return expected;
   let rest = text.slice("zk://".length);
   const at = rest.lastIndexOf("@");
@@ -27,12 +27,12 @@ export function checkMasterAddress(text: string): string | undefined {
   if (text.startsWith("file://")) {
     return text.length > "file://".length && text.slice("file://".length).startsWith("/")
       ? undefined
-      : "file:///absolute/path";
+      : `expected file:///absolute/path, got '${text}'`;
   }
   const list = text.split(",");
   return list.every((entry) => isHostPort(entry.trim()))
     ? undefined
-    : "host:port, a comma list of host:port, zk://host:port[,host:port]/path or file:///path";
+    : `expected host:port, a comma list of host:port, zk://host:port[,host:port]/path or file:///path, got '${text}'`;
 }
 
 /** Hides the password part of user:password@ in URLs, for /flags and logs. */

@@ -120,6 +120,10 @@ describe("errors name the flag and what was expected", () => {
     ["bad env", ["--mode=master", "--work_dir=/w"], { CLUSTER_PORT: "x" }, /--port \(from environment CLUSTER_PORT\)/],
     ["bad zk", ["--mode=master", "--work_dir=/w", "--zk=http://x"], {}, /--zk: expected a URL of the form zk:\/\//],
     ["bad master", ["--mode=agent", "--work_dir=/w", "--master=nowhere"], {}, /--master: expected host:port/],
+    ["bad resources", ["--mode=agent", "--work_dir=/w", "--master=h:1", "--resources=cpus:-1"], {}, /--resources: invalid resource 'cpus:-1': negative/],
+    ["bad ranges", ["--mode=agent", "--work_dir=/w", "--master=h:1", "--resources=ports:[9-3]"], {}, /--resources: .*begin > end|--resources: .*9-3/],
+    ["bad attributes", ["--mode=agent", "--work_dir=/w", "--master=h:1", "--attributes=rack"], {}, /--attributes: invalid attribute 'rack'/],
+    ["bad default role", ["--mode=agent", "--work_dir=/w", "--master=h:1", "--default_role=-x"], {}, /--default_role: role '-x' must not start with '-'/],
   ];
   for (const [name, argv, env, pattern] of cases) {
     test(name, () => {

@@ -191,10 +191,11 @@ function convertConfig(def: FlagDef, value: unknown): FlagValue {
 /** Converts text to the flag's kind, or throws naming the flag and what was expected. */
 export function convert(def: FlagDef, text: string, where: string): FlagValue {
   const value = convertKind(def, text);
-  const problem = value === undefined ? describeKind(def) : def.check?.(value);
-  if (value === undefined || problem !== undefined) {
-    throw new FlagError(`bad value for flag --${def.name}${where}: expected ${problem ?? describeKind(def)}, got '${text}'`);
+  if (value === undefined) {
+    throw new FlagError(`bad value for flag --${def.name}${where}: expected ${describeKind(def)}, got '${text}'`);
   }
+  const problem = def.check?.(value);
+  if (problem !== undefined) throw new FlagError(`bad value for flag --${def.name}${where}: ${problem}`);
   return value;
 }
 

@@ -2,6 +2,7 @@
 // reference and /flags are all generated from these, so they cannot disagree.
 
 import { hostname } from "node:os";
+import { parseAttributesFlag, parseResourcesFlag, ResourcesParseError, roleProblem } from "../resources/index.ts";
 import { checkMasterAddress, checkZkUrl } from "./addresses.ts";
 import type { FlagDef, Mode } from "./types.ts";
 
@@ -91,10 +92,21 @@ function modeSpecificFlags(mode: Mode): FlagDef[] {
         {
           name: "resources",
           kind: "string",
+          check: (value) => problemOf(() => parseResourcesFlag(String(value))),
           help: "Resources to advertise: name(role):value;... (e.g. cpus(logstash):32;mem(*):126976;ports(*):[8000-32000]), a JSON array, or file:///path. Absent: detected cpus, mem, disk and ports:[31000-32000].",
         },
-        { name: "attributes", kind: "string", help: "Attributes to advertise: name:value;... (e.g. rack:r1;zone:a;level:10)." },
-        { name: "default_role", kind: "string", default: "*", help: "Role of resources given without one." },
+        {
+          name: "attributes",
+          kind: "string",
+          check: (value) => problemOf(() => parseAttributesFlag(String(value))),
+          help: "Attributes to advertise: name:value;... (e.g. rack:r1;zone:a;level:10)." },
+        {
+          name: "default_role",
+          kind: "string",
+          default: "*",
+          check: (value) => roleProblem(String(value)),
+          help: "Role of resources given without one.",
+        },
       ];
     case "zk-lite":
       return [
@@ -109,6 +121,17 @@ function modeSpecificFlags(mode: Mode): FlagDef[] {
         { name: "agent_port", kind: "port", default: 5051, help: "HTTP port of the built-in agent (0 picks a free port)." },
         { name: "cron_port", kind: "port", default: 4400, help: "HTTP port of the built-in cron scheduler (0 picks a free port)." },
       ];
+  }
+}
+
+/** Runs a parser for its errors only: the parser's message already names the token and the problem. */
+function problemOf(parse: () => unknown): string | undefined {
+  try {
+    parse();
+    return undefined;
+  } catch (error) {
+    if (error instanceof ResourcesParseError) return error.message;
+    throw error;
   }
 }
 

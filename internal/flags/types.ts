@@ -21,8 +21,8 @@ export interface FlagDef {
   min?: number;
   max?: number;
   /**
-   * Extra validation after the kind's own parsing. Returns undefined when fine, otherwise what
-   * was expected ("a zk:// URL ..."), which becomes the error line.
+   * Extra validation after the kind's own parsing. Returns undefined when fine, otherwise the
+   * problem ("expected a URL of the form zk://..., got 'x'"), which becomes the error line.
    */
   check?: (value: FlagValue) => string | undefined;
 }

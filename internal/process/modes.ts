@@ -4,6 +4,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { detectDefaultResources, parseAttributesFlag, parseResourcesFlag, withDefaults } from "../resources/index.ts";
 import type { ProcessContext, Service } from "./context.ts";
 import { serveModeHttp } from "./serve-mode.ts";
 
@@ -13,6 +14,7 @@ export async function startMode(ctx: ProcessContext): Promise<Service[]> {
     case "master":
       return [serveModeHttp(ctx, "master", flags.number("port"))];
     case "agent":
+      logAdvertisedResources(ctx);
       return [serveModeHttp(ctx, "agent", flags.number("port"))];
     case "cron":
       return [serveModeHttp(ctx, "cron", flags.number("port"))];
@@ -36,4 +38,14 @@ function startDev(ctx: ProcessContext): Service[] {
     throw error;
   }
   return services;
+}
+
+/** Mesos semantics: resources named in --resources replace the detected ones of that name. */
+function logAdvertisedResources(ctx: ProcessContext): void {
+  const { flags } = ctx;
+  const detected = detectDefaultResources(flags.string("work_dir"), flags.string("default_role"));
+  const given = flags.optString("resources");
+  const resources = given === undefined ? detected : withDefaults(parseResourcesFlag(given, { defaultRole: flags.string("default_role") }), detected);
+  const attributes = parseAttributesFlag(flags.optString("attributes") ?? "");
+  ctx.logger.info({ resources: resources.toText(), attributes: attributes.length }, "agent resources");
 }
