@@ -36,6 +36,8 @@ async function main(): Promise<void> {
     onRotate: () => telemetry.countLogRotation(),
   });
   const { logger } = logging;
+  // Signal handlers go in before anything starts, so a SIGTERM during start-up still flushes.
+  const stopSignal = new Promise<string>((resolve) => onStopSignal(resolve));
   let services: Service[];
   try {
     services = await startMode({ flags, logger, telemetry, clock: realClock, random: realRandom, ids: realIds });
@@ -47,14 +49,13 @@ async function main(): Promise<void> {
   }
   for (const service of services) console.log(`${service.name}: ${service.url}`);
   logger.info({ version, instance_id: instanceId }, "started");
-  onStopSignal(async (signal) => {
-    logger.info({ signal }, "stopping");
-    await stopServices(services, (name) => logger.warn({ service: name }, "service did not stop in time"));
-    await withTimeout(() => telemetry.shutdown(), telemetryShutdownTimeoutMs);
-    logger.info("stopped");
-    await logging.close();
-    process.exit(0);
-  });
+  const signal = await stopSignal;
+  logger.info({ signal }, "stopping");
+  await stopServices(services, (name) => logger.warn({ service: name }, "service did not stop in time"));
+  await withTimeout(() => telemetry.shutdown(), telemetryShutdownTimeoutMs);
+  logger.info("stopped");
+  await logging.close();
+  process.exit(0);
 }
 
 function parseOrExit(): ReturnType<typeof parseCommandLine> {
