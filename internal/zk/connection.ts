@@ -1,0 +1,181 @@
+// One client connection: frame reassembly on the way in, a write backlog with backpressure on the
+// way out, and the per-connection counters that `cons` and `stat` print.
+
+import type { Socket } from "bun";
+import type { AuthId } from "./acl.ts";
+import { LatencyStats } from "./latency-stats.ts";
+
+/** Output waiting on a slow reader beyond this pauses reading from it. */
+export const CONNECTION_BACKLOG_PAUSE_BYTES = 1 * 1024 * 1024;
+/** Output waiting beyond this closes the connection: the client is not reading its replies. */
+export const CONNECTION_BACKLOG_BYTES_MAX = 64 * 1024 * 1024;
+
+export type ConnectionState = "new" | "established" | "closing" | "closed";
+
+export interface ConnectionData {
+  conn: Connection | null;
+}
+
+export class Connection {
+  state: ConnectionState = "new";
+  sessionId = 0n;
+  sessionTimeoutMs = 0;
+  authIds: AuthId[];
+  /** True when the ConnectRequest lacked the readOnly byte (3.4-era clients). */
+  oldClient = false;
+  paused = false;
+
+  // input reassembly
+  private pending: Uint8Array | null = null;
+
+  // output
+  private outChunks: Uint8Array[] = [];
+  private outBytes = 0;
+  private backlog: Uint8Array | null = null;
+  private endAfterFlush = false;
+
+  // counters for cons/stat
+  packetsReceived = 0;
+  packetsSent = 0;
+  outstanding = 0;
+  lastOp = "NA";
+  lastCxid = -1;
+  lastZxid = -1;
+  lastResponseMs = 0;
+  lastLatencyMs = 0;
+  establishedMs = 0;
+  readonly latency = new LatencyStats();
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket<ConnectionData>,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+    private readonly onWritable: (c: Connection) => void,
+  ) {
+    this.authIds = [{ scheme: "ip", id: remoteAddress }];
+  }
+
+  /** Appends incoming bytes and returns the buffer to parse from (leftovers first). */
+  takeInput(chunk: Uint8Array): Uint8Array {
+    if (this.pending === null) return chunk;
+    const joined = new Uint8Array(this.pending.length + chunk.length);
+    joined.set(this.pending);
+    joined.set(chunk, this.pending.length);
+    this.pending = null;
+    return joined;
+  }
+
+  /** Keeps the unparsed tail (copied: the socket may reuse its buffer). */
+  keepInput(rest: Uint8Array): void {
+    this.pending = rest.length === 0 ? null : rest.slice();
+  }
+
+  get pendingInputBytes(): number {
+    return this.pending === null ? 0 : this.pending.length;
+  }
+
+  /** Queues bytes; they go out on the next `flushOutput`. */
+  queue(bytes: Uint8Array): void {
+    if (this.state === "closed") return;
+    this.outChunks.push(bytes);
+    this.outBytes += bytes.length;
+    this.packetsSent++;
+  }
+
+  /** Ends the connection once everything queued before this call is written. */
+  endAfterOutput(): void {
+    this.endAfterFlush = true;
+    this.state = this.state === "closed" ? "closed" : "closing";
+  }
+
+  hasQueuedOutput(): boolean {
+    return this.outChunks.length > 0 || this.endAfterFlush;
+  }
+
+  /** Writes queued output in one syscall where the socket takes it; the rest waits for drain. */
+  flushOutput(): void {
+    if (this.state === "closed") return;
+    if (this.outChunks.length > 0) {
+      let bytes: Uint8Array;
+      if (this.outChunks.length === 1 && this.backlog === null) bytes = this.outChunks[0]!;
+      else {
+        const total = this.outBytes + (this.backlog?.length ?? 0);
+        bytes = new Uint8Array(total);
+        let at = 0;
+        if (this.backlog !== null) {
+          bytes.set(this.backlog);
+          at = this.backlog.length;
+          this.backlog = null;
+        }
+        for (const c of this.outChunks) {
+          bytes.set(c, at);
+          at += c.length;
+        }
+      }
+      this.outChunks = [];
+      this.outBytes = 0;
+      this.writeNow(bytes);
+    }
+    if (this.endAfterFlush && this.backlog === null) this.close();
+  }
+
+  private writeNow(bytes: Uint8Array): void {
+    const written = this.socket.write(bytes);
+    if (written < 0) {
+      this.close();
+      return;
+    }
+    if (written < bytes.length) {
+      this.backlog = bytes.subarray(written);
+      if (this.backlog.length > CONNECTION_BACKLOG_BYTES_MAX) {
+        this.close();
+        return;
+      }
+      if (!this.paused && this.backlog.length > CONNECTION_BACKLOG_PAUSE_BYTES) {
+        this.paused = true;
+        this.socket.pause();
+      }
+    }
+  }
+
+  /** Socket drained: write what is left, resume reading when caught up. */
+  onDrain(): void {
+    if (this.backlog !== null) {
+      const b = this.backlog;
+      this.backlog = null;
+      this.writeNow(b);
+    }
+    if (this.backlog === null) {
+      if (this.paused && this.state !== "closed") {
+        this.paused = false;
+        this.socket.resume();
+      }
+      if (this.outChunks.length > 0 || this.endAfterFlush) this.onWritable(this);
+    }
+  }
+
+  close(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.outChunks = [];
+    this.backlog = null;
+    this.socket.end();
+  }
+
+  /** Java's InetSocketAddress.toString form: "/127.0.0.1:40770". */
+  get remoteLabel(): string {
+    return `/${this.remoteAddress}:${this.remotePort}`;
+  }
+
+  resetStats(): void {
+    this.packetsReceived = 0;
+    this.packetsSent = 0;
+    this.latency.reset();
+    this.lastOp = "NA";
+    this.lastCxid = -1;
+    this.lastZxid = -1;
+    this.lastResponseMs = 0;
+    this.lastLatencyMs = 0;
+  }
+}

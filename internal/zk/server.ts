@@ -1,0 +1,1160 @@
+// zk-lite's shell: sockets, framing, sessions, watches and durability around the pure data tree.
+//
+// All requests run to completion on the event loop in arrival order. A write is validated,
+// applied to the tree and appended to the txn log at once; its reply (and every packet produced
+// after it, on any connection, including watch notifications) waits in one FIFO until the log
+// is fsynced up to the zxid that packet may reflect. So nobody sees a write before it is
+// durable, replies keep request order per connection, and one fsync covers a whole batch.
+
+import type { Socket, TCPSocketListener } from "bun";
+import type { Hono } from "hono";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { aclAllows, authUserName, digestId, normalizeRemoteAddress, redactDigests } from "./acl.ts";
+import { zkAdminRoutes } from "./admin-routes.ts";
+import { Connection, type ConnectionData } from "./connection.ts";
+import { LatencyStats } from "./latency-stats.ts";
+import { AddWatchMode, ErrorCode, EventType, KeeperState, LAST_OP_NAMES, OpCode, Perms, WatcherType, Xid, ZK_LITE_FULL_VERSION } from "./constants.ts";
+import type { DataTree, RequestContext, TxnResult, WatchTrigger } from "./data-tree.ts";
+import {
+  enabledWords,
+  fourLetterWordOf,
+  javaDouble,
+  notWhitelistedReply,
+  runFourLetterWord,
+  type ConnectionView,
+  type FourLetterProvider,
+  type FourLetterWord,
+} from "./four-letter.ts";
+import { JuteDecodeError, JuteReader, JuteWriter } from "./jute.ts";
+import {
+  readCheck,
+  readConnectRequest,
+  readCreate,
+  readDelete,
+  readMulti,
+  readMultiRead,
+  readPathWatch,
+  readSetAcl,
+  readSetData,
+  readSetWatches,
+  writeAclList,
+  writeConnectResponse,
+  writeMultiHeader,
+  writeReplyHeader,
+  writeStat,
+  writeWatcherEvent,
+  type SetWatchesRequest,
+} from "./records.ts";
+import { SessionTracker } from "./session-tracker.ts";
+import { Storage, STORAGE_SUBDIR } from "./storage.ts";
+import type { TxnBody } from "./txn.ts";
+import { resolveOptions, type ZkLiteDeps, type ZkLiteOptions, type ZkLiteOptionsInput } from "./types.ts";
+import { WatchManager, WatchMode, type Notification } from "./watch-manager.ts";
+
+/** Ops in one multi request. */
+const MULTI_OPS_MAX = 10_000;
+/** Watches one connection may hold; further registrations are dropped with a warning. */
+export const WATCHES_PER_CONNECTION_MAX = 1_000_000;
+/** Bytes of session password ZooKeeper hands out. */
+const SESSION_PASSWORD_BYTES = 16;
+
+export interface ZkLiteStats {
+  readonly znodeCount: number;
+  readonly approximateDataSizeBytes: number;
+  readonly ephemeralsCount: number;
+  readonly watchCount: number;
+  readonly sessions: number;
+  readonly connections: number;
+  readonly lastZxid: number;
+  readonly durableZxid: number;
+  readonly packetsReceived: number;
+  readonly packetsSent: number;
+  readonly outstandingRequests: number;
+  readonly minLatencyMs: number;
+  readonly avgLatencyMs: number;
+  readonly maxLatencyMs: number;
+  readonly fsyncCount: number;
+  readonly snapshotCount: number;
+  readonly expiredSessions: number;
+  readonly rejectedConnections: number;
+  readonly uptimeMs: number;
+}
+
+export interface ZkLiteServer {
+  /** The bound client port. */
+  readonly port: number;
+  /** The bound admin port, or null when the server was told not to bind one. */
+  readonly adminPort: number | null;
+  /** Stops accepting, closes connections, flushes the txn log. Sessions survive a restart. */
+  close(): Promise<void>;
+  stats(): ZkLiteStats;
+  /** The admin commands (/commands, /commands/<name>) as a Hono app, to mount elsewhere. */
+  adminRoutes(): Hono;
+  /** The state behind the four-letter words and admin commands. */
+  commandProvider(): FourLetterProvider;
+}
+
+/** A packet waiting for the log to be durable up to `requiredZxid`. */
+interface Outgoing {
+  readonly conn: Connection;
+  readonly bytes: Uint8Array | null;
+  readonly requiredZxid: number;
+  readonly closeAfter: boolean;
+  /** Set for replies to requests: updates latency and connection stats when sent. */
+  readonly reply: { readonly opCode: number; readonly xid: number; readonly zxid: number; readonly startMs: number } | null;
+}
+
+export async function startZkLite(input: ZkLiteOptionsInput, deps: ZkLiteDeps): Promise<ZkLiteServer> {
+  const options = resolveOptions(input);
+  const server = new ZkLiteServerImpl(options, deps);
+  await server.start();
+  return server;
+}
+
+class ZkLiteServerImpl implements ZkLiteServer {
+  private tree!: DataTree;
+  private storage!: Storage;
+  private tracker!: SessionTracker;
+  private readonly watches = new WatchManager();
+  private readonly conns = new Map<number, Connection>();
+  private readonly connsByIp = new Map<string, number>();
+  private readonly sessionConn = new Map<bigint, Connection>();
+  private readonly outQueue: Outgoing[] = [];
+  private outHead = 0;
+  private readonly dirty = new Set<Connection>();
+  private flushQueued = false;
+  private readonly out = new JuteWriter(64 * 1024);
+  private readonly words: ReadonlySet<string>;
+  private listener: TCPSocketListener<ConnectionData> | null = null;
+  private admin: ReturnType<typeof Bun.serve> | null = null;
+  private expiryTimer: ReturnType<typeof setTimeout> | null = null;
+  private containerTimer: ReturnType<typeof setInterval> | null = null;
+  private nextConnId = 1;
+  private txnsSinceSnapshot = 0;
+  private closed = false;
+  private failed = false;
+  private readonly startedMs: number;
+  private traceMaskValue = 306n;
+  // server-wide counters
+  private packetsReceived = 0;
+  private packetsSent = 0;
+  private outstanding = 0;
+  private readonly latency = new LatencyStats();
+  private expiredSessions = 0;
+  private rejectedConnections = 0;
+  private authFailed = 0;
+  private lastClientResponseBytes = -1;
+  private minClientResponseBytes = -1;
+  private maxClientResponseBytes = -1;
+  port = 0;
+  adminPort: number | null = null;
+
+  constructor(
+    private readonly options: ZkLiteOptions,
+    private readonly deps: ZkLiteDeps,
+  ) {
+    this.words = enabledWords(options.fourLetterWordWhitelist);
+    this.startedMs = deps.clock.monotonicMs();
+  }
+
+  async start(): Promise<void> {
+    const { options, deps } = this;
+    const opened = Storage.open(options.dataDir, options.snapshotsRetained, deps.logger, () => deps.clock.monotonicMs());
+    this.tree = opened.tree;
+    this.storage = opened.storage;
+    this.storage.onDurable = (zxid) => this.release(zxid);
+    this.storage.onFatal = (err) => this.fail(err);
+    deps.logger.info({ ...opened.report, data_dir: options.dataDir }, "zk-lite: recovered data tree");
+    const now = deps.clock.nowMs();
+    this.tracker = new SessionTracker(options.tickTimeMs, now);
+    // Sessions outlive a restart; their clocks start again now, as in ZooKeeper.
+    for (const [id, s] of this.tree.sessions) this.tracker.add(id, s.timeoutMs, now);
+    this.listener = Bun.listen<ConnectionData>({
+      hostname: options.host,
+      port: options.port,
+      data: { conn: null },
+      socket: {
+        binaryType: "uint8array",
+        open: (socket) => this.onOpen(socket),
+        data: (socket, chunk) => {
+          const conn = socket.data.conn;
+          if (conn !== null) this.onData(conn, chunk);
+        },
+        drain: (socket) => socket.data.conn?.onDrain(),
+        close: (socket) => {
+          const conn = socket.data.conn;
+          if (conn !== null) this.onClose(conn);
+        },
+        error: (socket, err) => {
+          deps.logger.debug({ err: err.message, conn_id: socket.data.conn?.id }, "zk-lite: socket error");
+        },
+      },
+    });
+    this.port = this.listener.port;
+    if (options.adminPort !== null) {
+      const app = this.adminRoutes();
+      this.admin = Bun.serve({ hostname: options.adminHost, port: options.adminPort, fetch: app.fetch });
+      this.adminPort = this.admin.port ?? null;
+    }
+    this.scheduleExpiry();
+    this.containerTimer = setInterval(() => this.sweepContainers(), options.containerCheckIntervalMs);
+    deps.logger.info({ port: this.port, admin_port: this.adminPort, last_zxid: this.tree.lastZxid, sessions: this.tree.sessions.size }, "zk-lite: serving");
+  }
+
+  adminRoutes(): Hono {
+    return zkAdminRoutes(this);
+  }
+
+  commandProvider(): FourLetterProvider {
+    return this.provider;
+  }
+
+  // ------------------------------------------------------------ sockets
+
+  private onOpen(socket: Socket<ConnectionData>): void {
+    const ip = normalizeRemoteAddress(socket.remoteAddress);
+    const fromIp = this.connsByIp.get(ip) ?? 0;
+    const { maxClientCnxns, connectionsMax } = this.options;
+    if (this.closed || this.failed || this.conns.size >= connectionsMax || (maxClientCnxns > 0 && fromIp >= maxClientCnxns)) {
+      this.rejectedConnections++;
+      this.deps.logger.warn({ remote: ip, from_ip: fromIp, max_per_ip: maxClientCnxns, total: this.conns.size }, "zk-lite: too many connections, closing");
+      socket.data = { conn: null };
+      socket.end();
+      return;
+    }
+    const conn = new Connection(this.nextConnId++, socket, ip, socket.remotePort, (c) => this.markDirty(c));
+    socket.data = { conn };
+    socket.setNoDelay(true);
+    this.conns.set(conn.id, conn);
+    this.connsByIp.set(ip, fromIp + 1);
+  }
+
+  private onClose(conn: Connection): void {
+    if (!this.conns.delete(conn.id)) return;
+    conn.state = "closed";
+    const left = (this.connsByIp.get(conn.remoteAddress) ?? 1) - 1;
+    if (left <= 0) this.connsByIp.delete(conn.remoteAddress);
+    else this.connsByIp.set(conn.remoteAddress, left);
+    this.watches.removeWatcher(conn.id);
+    if (conn.sessionId !== 0n && this.sessionConn.get(conn.sessionId) === conn) this.sessionConn.delete(conn.sessionId);
+    this.dirty.delete(conn);
+  }
+
+  private onData(conn: Connection, chunk: Uint8Array): void {
+    if (conn.state !== "new" && conn.state !== "established") return;
+    const buf = conn.takeInput(chunk);
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let at = 0;
+    while (buf.length - at >= 4 && (conn.state === "new" || conn.state === "established")) {
+      if (conn.state === "new") {
+        const word = fourLetterWordOf(buf, at);
+        if (word !== null) {
+          if (word === "stmk" && buf.length - at < 12) break; // its 8-byte mask has not arrived yet
+          this.handleFourLetterWord(conn, word, word === "stmk" ? view.getBigInt64(at + 4) : undefined);
+          at = buf.length;
+          break;
+        }
+      }
+      const len = view.getInt32(at);
+      if (len < 0 || len > this.options.juteMaxBufferBytes) {
+        this.deps.logger.warn({ conn_id: conn.id, remote: conn.remoteLabel, len, max: this.options.juteMaxBufferBytes }, "zk-lite: packet length out of range, closing");
+        conn.close();
+        return;
+      }
+      if (buf.length - at - 4 < len) break;
+      const start = at + 4;
+      at = start + len;
+      this.handleFrame(conn, buf, start, at);
+    }
+    conn.keepInput(buf.subarray(at));
+    this.flushDirty();
+  }
+
+  private markDirty(conn: Connection): void {
+    this.dirty.add(conn);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flushDirty());
+    }
+  }
+
+  private flushDirty(): void {
+    this.flushQueued = false;
+    if (this.dirty.size === 0) return;
+    for (const c of this.dirty) c.flushOutput();
+    this.dirty.clear();
+  }
+
+  // ------------------------------------------------------------ output gate
+
+  /** Encodes one frame: a length prefix, then whatever `body` writes. */
+  private frame(body: (w: JuteWriter) => void): Uint8Array {
+    const w = this.out;
+    w.reset();
+    w.int(0);
+    body(w);
+    w.patchInt(0, w.offset - 4);
+    return w.toBytes();
+  }
+
+  private send(o: Outgoing): void {
+    if (this.outHead < this.outQueue.length || o.requiredZxid > this.storage.durableZxid) {
+      this.outQueue.push(o);
+      return;
+    }
+    this.deliver(o);
+  }
+
+  /** The log is durable through `zxid`: send everything that was waiting on it, in order. */
+  private release(zxid: number): void {
+    const q = this.outQueue;
+    while (this.outHead < q.length && q[this.outHead]!.requiredZxid <= zxid) {
+      this.deliver(q[this.outHead]!);
+      this.outHead++;
+    }
+    if (this.outHead === q.length) {
+      q.length = 0;
+      this.outHead = 0;
+    } else if (this.outHead > 4096) {
+      q.splice(0, this.outHead);
+      this.outHead = 0;
+    }
+    this.flushDirty();
+  }
+
+  private deliver(o: Outgoing): void {
+    const conn = o.conn;
+    if (o.reply !== null) {
+      this.outstanding--;
+      conn.outstanding--;
+    }
+    if (conn.state === "closed") return;
+    if (o.bytes !== null) {
+      conn.queue(o.bytes);
+      this.packetsSent++;
+    }
+    if (o.reply !== null) this.recordReply(conn, o.reply, o.bytes?.length ?? 0);
+    if (o.closeAfter) conn.endAfterOutput();
+    this.markDirty(conn);
+  }
+
+  private recordReply(conn: Connection, r: NonNullable<Outgoing["reply"]>, bytes: number): void {
+    const latencyMs = Math.max(0, Math.round(this.deps.clock.monotonicMs() - r.startMs));
+    this.latency.add(latencyMs);
+    conn.latency.add(latencyMs);
+    conn.lastLatencyMs = latencyMs;
+    conn.lastResponseMs = this.deps.clock.nowMs();
+    conn.lastOp = LAST_OP_NAMES[r.opCode] ?? "NA";
+    conn.lastCxid = r.xid;
+    conn.lastZxid = r.zxid;
+    this.lastClientResponseBytes = bytes;
+    if (this.minClientResponseBytes < 0 || bytes < this.minClientResponseBytes) this.minClientResponseBytes = bytes;
+    if (bytes > this.maxClientResponseBytes) this.maxClientResponseBytes = bytes;
+  }
+
+  private reply(conn: Connection, opCode: number, xid: number, zxid: number, err: number, startMs: number, body?: (w: JuteWriter) => void, closeAfter = false): void {
+    const bytes = this.frame((w) => {
+      writeReplyHeader(w, xid, zxid, err);
+      if (body !== undefined && err === ErrorCode.OK) body(w);
+    });
+    this.send({ conn, bytes, requiredZxid: this.tree.lastZxid, closeAfter, reply: { opCode, xid, zxid, startMs } });
+  }
+
+  private notify(list: readonly Notification[]): void {
+    for (const n of list) {
+      const conn = this.conns.get(n.watcher);
+      if (conn === undefined) continue;
+      const bytes = this.frame((w) => {
+        writeReplyHeader(w, Xid.NOTIFICATION, -1, 0);
+        writeWatcherEvent(w, n.type, KeeperState.SyncConnected, n.path);
+      });
+      this.send({ conn, bytes, requiredZxid: this.tree.lastZxid, closeAfter: false, reply: null });
+    }
+  }
+
+  private fireTriggers(triggers: readonly WatchTrigger[]): void {
+    if (triggers.length === 0) return;
+    const list: Notification[] = [];
+    for (const t of triggers) this.watches.trigger(t.type, t.path, list);
+    this.notify(list);
+  }
+
+  // ------------------------------------------------------------ frames
+
+  private handleFrame(conn: Connection, buf: Uint8Array, start: number, end: number): void {
+    conn.packetsReceived++;
+    this.packetsReceived++;
+    const r = new JuteReader(buf, start, end);
+    if (conn.state === "new") {
+      this.handleConnect(conn, r);
+      return;
+    }
+    let xid: number;
+    let type: number;
+    try {
+      xid = r.int();
+      type = r.int();
+    } catch (e) {
+      if (!(e instanceof JuteDecodeError)) throw e;
+      this.deps.logger.warn({ conn_id: conn.id, err: e.message }, "zk-lite: short request header, closing");
+      conn.close();
+      return;
+    }
+    const startMs = this.deps.clock.monotonicMs();
+    this.tracker.touch(conn.sessionId, this.deps.clock.nowMs());
+    this.outstanding++;
+    conn.outstanding++;
+    try {
+      this.handleRequest(conn, xid, type, r, startMs);
+    } catch (e) {
+      if (!(e instanceof JuteDecodeError)) throw e;
+      this.reply(conn, type, xid, this.tree.lastZxid, ErrorCode.MARSHALLINGERROR, startMs);
+    }
+  }
+
+  private handleConnect(conn: Connection, r: JuteReader): void {
+    const { options, deps } = this;
+    let req;
+    try {
+      req = readConnectRequest(r);
+    } catch (e) {
+      if (!(e instanceof JuteDecodeError)) throw e;
+      deps.logger.warn({ conn_id: conn.id, remote: conn.remoteLabel, err: e.message }, "zk-lite: malformed connect request, closing");
+      conn.close();
+      return;
+    }
+    conn.oldClient = req.readOnly === null;
+    if (req.lastZxidSeen > BigInt(this.tree.lastZxid)) {
+      deps.logger.info({ conn_id: conn.id, client_zxid: req.lastZxidSeen.toString(16), last_zxid: this.tree.lastZxid.toString(16) }, "zk-lite: refusing session: client has seen a newer zxid");
+      conn.close();
+      return;
+    }
+    const timeoutMs = Math.min(Math.max(req.timeoutMs, options.minSessionTimeoutMs), options.maxSessionTimeoutMs);
+    const readOnly = req.readOnly === null ? null : false;
+    const startMs = deps.clock.monotonicMs();
+    if (req.sessionId === 0n) {
+      const sessionId = this.tracker.allocateId();
+      const password = new Uint8Array(SESSION_PASSWORD_BYTES);
+      for (let i = 0; i < password.length; i++) password[i] = deps.random.nextInt(256);
+      this.tracker.add(sessionId, timeoutMs, deps.clock.nowMs());
+      this.commit({ type: "createSession", sessionId, timeoutMs, password });
+      this.attachSession(conn, sessionId, timeoutMs);
+      deps.logger.debug({ session_id: sessionId.toString(16), timeout_ms: timeoutMs, remote: conn.remoteLabel }, "zk-lite: session established");
+      this.sendConnectResponse(conn, { timeoutMs, sessionId, password, readOnly }, startMs, false);
+      return;
+    }
+    const record = this.tree.sessions.get(req.sessionId);
+    const valid = record !== undefined && this.tracker.isActive(req.sessionId) && bytesEqual(record.password, req.password);
+    if (!valid) {
+      deps.logger.info({ session_id: req.sessionId.toString(16), remote: conn.remoteLabel, known: record !== undefined }, "zk-lite: invalid session on reconnect, probably expired");
+      conn.state = "closing";
+      this.sendConnectResponse(conn, { timeoutMs: 0, sessionId: 0n, password: new Uint8Array(SESSION_PASSWORD_BYTES), readOnly }, startMs, true);
+      return;
+    }
+    const previous = this.sessionConn.get(req.sessionId);
+    if (previous !== undefined && previous !== conn) previous.close();
+    this.tracker.touch(req.sessionId, deps.clock.nowMs(), timeoutMs);
+    this.attachSession(conn, req.sessionId, timeoutMs);
+    deps.logger.debug({ session_id: req.sessionId.toString(16), timeout_ms: timeoutMs, remote: conn.remoteLabel }, "zk-lite: session resumed");
+    this.sendConnectResponse(conn, { timeoutMs, sessionId: req.sessionId, password: record.password, readOnly }, startMs, false);
+  }
+
+  private attachSession(conn: Connection, sessionId: bigint, timeoutMs: number): void {
+    conn.sessionId = sessionId;
+    conn.sessionTimeoutMs = timeoutMs;
+    conn.state = "established";
+    conn.establishedMs = this.deps.clock.nowMs();
+    this.sessionConn.set(sessionId, conn);
+  }
+
+  private sendConnectResponse(conn: Connection, c: Parameters<typeof writeConnectResponse>[1], startMs: number, closeAfter: boolean): void {
+    const bytes = this.frame((w) => writeConnectResponse(w, c));
+    this.outstanding++;
+    conn.outstanding++;
+    this.send({ conn, bytes, requiredZxid: this.tree.lastZxid, closeAfter, reply: { opCode: OpCode.createSession, xid: 0, zxid: this.tree.lastZxid, startMs } });
+  }
+
+  // ------------------------------------------------------------ writes
+
+  /** Applies a txn body as the next zxid and appends it to the log; returns what it did. */
+  private commit(body: TxnBody): { zxid: number; result: TxnResult } {
+    const txn = { zxid: this.tree.lastZxid + 1, timeMs: this.deps.clock.nowMs(), body };
+    const outcome = this.tree.apply(txn);
+    this.storage.append(txn);
+    this.fireTriggers(outcome.triggers);
+    if (++this.txnsSinceSnapshot >= this.options.snapshotEveryTxns) {
+      this.txnsSinceSnapshot = 0;
+      this.storage.snapshot(this.tree, this.deps.clock.nowMs());
+    }
+    return { zxid: txn.zxid, result: outcome.result };
+  }
+
+  private handleWrite(conn: Connection, opCode: number, xid: number, body: TxnBody, startMs: number): void {
+    const { zxid, result } = this.commit(body);
+    const err = result.type === "error" ? result.err : ErrorCode.OK;
+    this.reply(conn, opCode, xid, zxid, err, startMs, (w) => writeResult(w, result));
+  }
+
+  private ctx(conn: Connection): RequestContext {
+    return { sessionId: conn.sessionId, authIds: conn.authIds };
+  }
+
+  private handleRequest(conn: Connection, xid: number, type: number, r: JuteReader, startMs: number): void {
+    const tree = this.tree;
+    switch (type) {
+      case OpCode.ping:
+        this.reply(conn, type, Xid.PING, tree.lastZxid, ErrorCode.OK, startMs);
+        return;
+      case OpCode.create:
+      case OpCode.create2:
+      case OpCode.createTTL:
+      case OpCode.createContainer:
+        this.handleWrite(conn, type, xid, this.prepareDecoded(() => tree.prepare(readCreate(r, type), this.ctx(conn))), startMs);
+        return;
+      case OpCode.delete:
+        this.handleWrite(conn, type, xid, this.prepareDecoded(() => tree.prepare(readDelete(r, type), this.ctx(conn))), startMs);
+        return;
+      case OpCode.setData:
+        this.handleWrite(conn, type, xid, this.prepareDecoded(() => tree.prepare(readSetData(r), this.ctx(conn))), startMs);
+        return;
+      case OpCode.setACL:
+        this.handleWrite(conn, type, xid, this.prepareDecoded(() => tree.prepare(readSetAcl(r), this.ctx(conn))), startMs);
+        return;
+      case OpCode.check:
+        this.handleWrite(conn, type, xid, this.prepareDecoded(() => tree.prepare(readCheck(r), this.ctx(conn))), startMs);
+        return;
+      case OpCode.multi:
+        this.handleWrite(conn, type, xid, this.prepareDecoded(() => {
+          const ops = readMulti(r, MULTI_OPS_MAX);
+          if (!Array.isArray(ops)) return { type: "error", err: ErrorCode.MARSHALLINGERROR };
+          return tree.prepareMulti(ops, this.ctx(conn));
+        }), startMs);
+        return;
+      case OpCode.reconfig:
+        this.handleWrite(conn, type, xid, { type: "error", err: ErrorCode.RECONFIGDISABLED }, startMs);
+        return;
+      case OpCode.closeSession:
+        this.handleCloseSession(conn, xid, startMs);
+        return;
+      case OpCode.auth:
+        this.handleAuth(conn, xid, r, startMs);
+        return;
+      case OpCode.setWatches:
+      case OpCode.setWatches2:
+        this.handleSetWatches(conn, readSetWatches(r, type === OpCode.setWatches2));
+        this.reply(conn, type, xid, tree.lastZxid, ErrorCode.OK, startMs);
+        return;
+      default:
+        this.handleRead(conn, xid, type, r, startMs);
+    }
+  }
+
+  /** Decoding a write's body may fail; ZooKeeper turns that into a MARSHALLINGERROR txn. */
+  private prepareDecoded(prepare: () => TxnBody): TxnBody {
+    try {
+      return prepare();
+    } catch (e) {
+      if (e instanceof JuteDecodeError) return { type: "error", err: ErrorCode.MARSHALLINGERROR };
+      throw e;
+    }
+  }
+
+  private handleCloseSession(conn: Connection, xid: number, startMs: number): void {
+    const sessionId = conn.sessionId;
+    this.tracker.setClosing(sessionId);
+    const { zxid } = this.commit({ type: "closeSession", sessionId });
+    this.tracker.remove(sessionId);
+    this.sessionConn.delete(sessionId);
+    this.reply(conn, OpCode.closeSession, xid, zxid, ErrorCode.OK, startMs, undefined, true);
+    conn.state = "closing";
+  }
+
+  private handleAuth(conn: Connection, xid: number, r: JuteReader, startMs: number): void {
+    r.int(); // type, unused
+    const scheme = r.stringOrNull() ?? "";
+    const auth = r.bufferOrNull() ?? new Uint8Array(0);
+    if (scheme !== "digest") {
+      this.authFailed++;
+      this.deps.logger.warn({ conn_id: conn.id, scheme }, "zk-lite: no authentication provider for scheme");
+      this.reply(conn, OpCode.auth, xid, 0, ErrorCode.AUTHFAILED, startMs, undefined, true);
+      conn.state = "closing";
+      return;
+    }
+    const id = digestId(new TextDecoder().decode(auth));
+    if (this.options.superDigest !== null && id === this.options.superDigest) conn.authIds.push({ scheme: "super", id: "" });
+    if (!conn.authIds.some((a) => a.scheme === "digest" && a.id === id)) conn.authIds.push({ scheme: "digest", id });
+    this.reply(conn, OpCode.auth, xid, 0, ErrorCode.OK, startMs);
+  }
+
+  // ------------------------------------------------------------ reads
+
+  private addWatch(table: "data" | "child", path: string, conn: Connection): void {
+    if (this.watches.watchCountOf(conn.id) >= WATCHES_PER_CONNECTION_MAX) {
+      this.deps.logger.warn({ conn_id: conn.id, max: WATCHES_PER_CONNECTION_MAX }, "zk-lite: watch limit reached, watch not set");
+      return;
+    }
+    this.watches[table].add(path, conn.id, WatchMode.STANDARD);
+  }
+
+  private handleRead(conn: Connection, xid: number, type: number, r: JuteReader, startMs: number): void {
+    const tree = this.tree;
+    const ctx = this.ctx(conn);
+    const z = tree.lastZxid;
+    const fail = (err: number): void => this.reply(conn, type, xid, z, err, startMs);
+    switch (type) {
+      case OpCode.exists: {
+        const { path, watch } = readPathWatch(r);
+        if (path.includes("\u0000")) return fail(ErrorCode.BADARGUMENTS);
+        if (watch) this.addWatch("data", path, conn);
+        const node = tree.getNode(path);
+        if (node === undefined) return fail(ErrorCode.NONODE);
+        return this.reply(conn, type, xid, z, ErrorCode.OK, startMs, (w) => writeStat(w, tree.statOf(node)));
+      }
+      case OpCode.getData: {
+        const { path, watch } = readPathWatch(r);
+        const node = tree.getNode(path);
+        if (node === undefined) return fail(ErrorCode.NONODE);
+        if (!tree.canRead(node, Perms.READ, ctx)) return fail(ErrorCode.NOAUTH);
+        if (watch) this.addWatch("data", path, conn);
+        return this.reply(conn, type, xid, z, ErrorCode.OK, startMs, (w) => {
+          w.buffer(node.data);
+          writeStat(w, tree.statOf(node));
+        });
+      }
+      case OpCode.getChildren:
+      case OpCode.getChildren2: {
+        const { path, watch } = readPathWatch(r);
+        const node = tree.getNode(path);
+        if (node === undefined) return fail(ErrorCode.NONODE);
+        if (!tree.canRead(node, Perms.READ, ctx)) return fail(ErrorCode.NOAUTH);
+        if (watch) this.addWatch("child", path, conn);
+        return this.reply(conn, type, xid, z, ErrorCode.OK, startMs, (w) => {
+          w.stringVector(tree.childrenOf(node));
+          if (type === OpCode.getChildren2) writeStat(w, tree.statOf(node));
+        });
+      }
+      case OpCode.getACL: {
+        const path = r.string();
+        const node = tree.getNode(path);
+        if (node === undefined) return fail(ErrorCode.NONODE);
+        if (!aclAllows(node.acl, Perms.READ | Perms.ADMIN, ctx.authIds)) return fail(ErrorCode.NOAUTH);
+        const acl = aclAllows(node.acl, Perms.ADMIN, ctx.authIds) ? node.acl : redactDigests(node.acl);
+        return this.reply(conn, type, xid, z, ErrorCode.OK, startMs, (w) => {
+          writeAclList(w, acl);
+          writeStat(w, tree.statOf(node));
+        });
+      }
+      case OpCode.getAllChildrenNumber: {
+        const path = r.string();
+        const node = tree.getNode(path);
+        if (node === undefined) return fail(ErrorCode.NONODE);
+        if (!tree.canRead(node, Perms.READ, ctx)) return fail(ErrorCode.NOAUTH);
+        return this.reply(conn, type, xid, z, ErrorCode.OK, startMs, (w) => w.int(tree.descendantCount(path)));
+      }
+      case OpCode.getEphemerals: {
+        const prefix = (r.stringOrNull() ?? "").trim();
+        const all = tree.ephemeralsOf(conn.sessionId);
+        const list = prefix === "" || prefix === "/" ? all : all.filter((p) => p.startsWith(prefix));
+        return this.reply(conn, type, xid, z, ErrorCode.OK, startMs, (w) => w.stringVector(list));
+      }
+      case OpCode.whoAmI: {
+        // ZooKeeper lists the ids a client added before the connection's own ip id.
+        const ids = [...conn.authIds.filter((a) => a.scheme !== "ip"), ...conn.authIds.filter((a) => a.scheme === "ip")];
+        return this.reply(conn, type, xid, z, ErrorCode.OK, startMs, (w) => {
+          w.int(ids.length);
+          for (const id of ids) w.string(id.scheme).string(authUserName(id));
+        });
+      }
+      case OpCode.sync: {
+        const path = r.stringOrNull();
+        return this.reply(conn, type, xid, z, ErrorCode.OK, startMs, (w) => w.string(path));
+      }
+      case OpCode.addWatch: {
+        const path = r.string();
+        const mode = r.int();
+        if (mode !== AddWatchMode.PERSISTENT && mode !== AddWatchMode.PERSISTENT_RECURSIVE) return fail(ErrorCode.MARSHALLINGERROR);
+        if (this.watches.watchCountOf(conn.id) < WATCHES_PER_CONNECTION_MAX) this.watches.addPersistent(path, conn.id, mode === AddWatchMode.PERSISTENT_RECURSIVE);
+        return this.reply(conn, type, xid, z, ErrorCode.OK, startMs, (w) => w.int(0));
+      }
+      case OpCode.checkWatches:
+      case OpCode.removeWatches: {
+        const path = r.string();
+        const watcherType = r.int();
+        const found = type === OpCode.checkWatches ? this.hasWatch(conn, path, watcherType) : this.removeWatch(conn, path, watcherType);
+        if (found === null) return fail(ErrorCode.MARSHALLINGERROR);
+        return fail(found ? ErrorCode.OK : ErrorCode.NOWATCHER);
+      }
+      case OpCode.multiRead:
+        return this.handleMultiRead(conn, xid, r, startMs);
+      default:
+        this.deps.logger.warn({ conn_id: conn.id, op: type }, "zk-lite: unknown request type, closing");
+        this.reply(conn, type, xid, -1, ErrorCode.UNIMPLEMENTED, startMs, undefined, true);
+        conn.state = "closing";
+    }
+  }
+
+  private tablesFor(watcherType: number): ("data" | "child")[] | null {
+    if (watcherType === WatcherType.Children) return ["child"];
+    if (watcherType === WatcherType.Data) return ["data"];
+    if (watcherType === WatcherType.Any) return ["child", "data"];
+    return null;
+  }
+
+  private hasWatch(conn: Connection, path: string, watcherType: number): boolean | null {
+    const tables = this.tablesFor(watcherType);
+    return tables === null ? null : tables.some((t) => this.watches[t].has(path, conn.id));
+  }
+
+  private removeWatch(conn: Connection, path: string, watcherType: number): boolean | null {
+    const tables = this.tablesFor(watcherType);
+    if (tables === null) return null;
+    let removed = false;
+    for (const t of tables) if (this.watches[t].remove(path, conn.id)) removed = true;
+    return removed;
+  }
+
+  private handleMultiRead(conn: Connection, xid: number, r: JuteReader, startMs: number): void {
+    const ops = readMultiRead(r, MULTI_OPS_MAX);
+    const tree = this.tree;
+    if (!Array.isArray(ops)) return this.reply(conn, OpCode.multiRead, xid, tree.lastZxid, ErrorCode.MARSHALLINGERROR, startMs);
+    const ctx = this.ctx(conn);
+    this.reply(conn, OpCode.multiRead, xid, tree.lastZxid, ErrorCode.OK, startMs, (w) => {
+      for (const op of ops) {
+        const node = tree.getNode(op.path);
+        const err = node === undefined ? ErrorCode.NONODE : !tree.canRead(node, Perms.READ, ctx) ? ErrorCode.NOAUTH : ErrorCode.OK;
+        if (node === undefined || err !== ErrorCode.OK) {
+          writeMultiHeader(w, OpCode.error, false, err);
+          w.int(err);
+        } else if (op.kind === "getData") {
+          writeMultiHeader(w, OpCode.getData, false, 0);
+          w.buffer(node.data);
+          writeStat(w, tree.statOf(node));
+        } else {
+          writeMultiHeader(w, OpCode.getChildren, false, 0);
+          w.stringVector(tree.childrenOf(node));
+        }
+      }
+      writeMultiHeader(w, -1, true, -1);
+    });
+  }
+
+  /** Re-registers a reconnecting client's watches, firing at once for what changed meanwhile. */
+  private handleSetWatches(conn: Connection, s: SetWatchesRequest): void {
+    const tree = this.tree;
+    const events: Notification[] = [];
+    const fire = (type: (typeof EventType)[keyof typeof EventType], path: string): void => {
+      events.push({ watcher: conn.id, type, path });
+    };
+    for (const path of s.dataWatches) {
+      const node = tree.getNode(path);
+      if (node === undefined) fire(EventType.NodeDeleted, path);
+      else if (node.mzxid > s.relativeZxid) fire(EventType.NodeDataChanged, path);
+      else this.addWatch("data", path, conn);
+    }
+    for (const path of s.existWatches) {
+      if (tree.getNode(path) !== undefined) fire(EventType.NodeCreated, path);
+      else this.addWatch("data", path, conn);
+    }
+    for (const path of s.childWatches) {
+      const node = tree.getNode(path);
+      if (node === undefined) fire(EventType.NodeDeleted, path);
+      else if (node.pzxid > s.relativeZxid) fire(EventType.NodeChildrenChanged, path);
+      else this.addWatch("child", path, conn);
+    }
+    for (const path of s.persistentWatches) this.watches.addPersistent(path, conn.id, false);
+    for (const path of s.persistentRecursiveWatches) this.watches.addPersistent(path, conn.id, true);
+    this.notify(events);
+  }
+
+  // ------------------------------------------------------------ four-letter words
+
+  private handleFourLetterWord(conn: Connection, word: FourLetterWord, stmkMask: bigint | undefined): void {
+    conn.state = "closing";
+    this.packetsReceived++;
+    let text: string;
+    if (!this.words.has(word)) text = notWhitelistedReply(word);
+    else {
+      this.deps.logger.info({ command: word, remote: conn.remoteLabel }, "zk-lite: four-letter word");
+      this.provider.viewerId = conn.id;
+      text = runFourLetterWord(word, this.provider, stmkMask);
+    }
+    // Diagnostics are not gated on durability: they describe the server, not acknowledged writes.
+    conn.queue(new TextEncoder().encode(text));
+    conn.endAfterOutput();
+    this.markDirty(conn);
+  }
+
+  private connectionViews(viewerId: number): ConnectionView[] {
+    const out: ConnectionView[] = [];
+    for (const c of this.conns.values()) {
+      if (c.state === "closed") continue;
+      out.push({
+        remoteLabel: c.remoteLabel,
+        interestOps: c.id === viewerId || c.paused ? 0 : 1,
+        queued: c.outstanding,
+        received: c.packetsReceived,
+        sent: c.packetsSent,
+        sessionId: c.sessionId,
+        lastOp: c.lastOp,
+        establishedMs: c.establishedMs,
+        sessionTimeoutMs: c.sessionTimeoutMs,
+        lastCxid: c.lastCxid,
+        lastZxid: c.lastZxid,
+        lastResponseMs: c.lastResponseMs,
+        lastLatencyMs: c.lastLatencyMs,
+        minLatencyMs: c.latency.min,
+        avgLatencyMs: c.latency.avg,
+        maxLatencyMs: c.latency.maxMs,
+      });
+    }
+    return out;
+  }
+
+  private readonly provider: FourLetterProvider & { viewerId: number } = makeProvider(this);
+
+  /** Internals the command provider reads; kept in one place so the provider stays a thin mapping. */
+  internals() {
+    return {
+      options: this.options,
+      tree: this.tree,
+      storage: this.storage,
+      tracker: this.tracker,
+      watches: this.watches,
+      conns: this.conns,
+      latency: this.latency,
+      packetsReceived: this.packetsReceived,
+      packetsSent: this.packetsSent,
+      outstanding: this.outstanding,
+      authFailed: this.authFailed,
+      startedMs: this.startedMs,
+      clock: this.deps.clock,
+      responseBytes: { last: this.lastClientResponseBytes, min: this.minClientResponseBytes, max: this.maxClientResponseBytes },
+      connectionViews: (viewerId: number) => this.connectionViews(viewerId),
+      resetServerStats: () => {
+        this.latency.reset();
+        this.packetsReceived = 0;
+        this.packetsSent = 0;
+        this.lastClientResponseBytes = -1;
+        this.minClientResponseBytes = -1;
+        this.maxClientResponseBytes = -1;
+      },
+      traceMask: () => this.traceMaskValue,
+      setTraceMask: (m: bigint) => {
+        this.traceMaskValue = m;
+      },
+    };
+  }
+
+  // ------------------------------------------------------------ timers
+
+  private scheduleExpiry(): void {
+    if (this.closed) return;
+    const now = this.deps.clock.nowMs();
+    const next = this.tracker.roundToNextTick(now);
+    this.expiryTimer = setTimeout(() => {
+      this.expireSessions();
+      this.scheduleExpiry();
+    }, Math.max(1, next - now));
+  }
+
+  private expireSessions(): void {
+    if (this.failed) return;
+    const expired = this.tracker.takeExpired(this.deps.clock.nowMs());
+    for (const sessionId of expired) {
+      this.expiredSessions++;
+      this.deps.logger.info({ session_id: sessionId.toString(16) }, "zk-lite: session expired");
+      this.commit({ type: "closeSession", sessionId });
+      this.tracker.remove(sessionId);
+      const conn = this.sessionConn.get(sessionId);
+      this.sessionConn.delete(sessionId);
+      if (conn !== undefined) {
+        conn.state = "closing";
+        this.send({ conn, bytes: null, requiredZxid: this.tree.lastZxid, closeAfter: true, reply: null });
+      }
+    }
+    if (expired.length > 0) this.flushDirty();
+  }
+
+  private sweepContainers(): void {
+    if (this.failed || this.closed) return;
+    for (const path of this.tree.expiryCandidates(this.deps.clock.nowMs())) {
+      const body = this.tree.prepareDeleteContainer(path);
+      if (body.type === "error") continue;
+      this.deps.logger.info({ path }, "zk-lite: deleting empty container or expired TTL node");
+      this.commit(body);
+    }
+    this.flushDirty();
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  private fail(err: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.deps.logger.error({ err: err.message }, "zk-lite: txn log write failed; closing all connections, no further writes are acknowledged");
+    for (const c of this.conns.values()) c.close();
+  }
+
+  stats(): ZkLiteStats {
+    return {
+      znodeCount: this.tree.nodeCount,
+      approximateDataSizeBytes: this.tree.approximateDataSizeBytes,
+      ephemeralsCount: this.tree.ephemeralsCount,
+      watchCount: this.watches.watchCount,
+      sessions: this.tracker.size,
+      connections: this.conns.size,
+      lastZxid: this.tree.lastZxid,
+      durableZxid: this.storage.durableZxid,
+      packetsReceived: this.packetsReceived,
+      packetsSent: this.packetsSent,
+      outstandingRequests: this.outstanding,
+      minLatencyMs: this.latency.min,
+      avgLatencyMs: this.latency.avg,
+      maxLatencyMs: this.latency.maxMs,
+      fsyncCount: this.storage.fsyncCount,
+      snapshotCount: this.storage.snapshotCount,
+      expiredSessions: this.expiredSessions,
+      rejectedConnections: this.rejectedConnections,
+      uptimeMs: this.deps.clock.monotonicMs() - this.startedMs,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    if (this.containerTimer !== null) clearInterval(this.containerTimer);
+    this.listener?.stop(true);
+    this.admin?.stop(true);
+    await this.storage.close();
+    this.release(this.storage.durableZxid);
+    for (const c of Array.from(this.conns.values())) {
+      c.flushOutput();
+      c.close();
+    }
+    this.deps.logger.info({ last_zxid: this.tree.lastZxid }, "zk-lite: closed");
+  }
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** Encodes the body of a write reply (nothing for errors, which only carry the header code). */
+function writeResult(w: JuteWriter, r: TxnResult): void {
+  switch (r.type) {
+    case "create":
+      w.string(r.path);
+      if (r.opCode !== OpCode.create) writeStat(w, r.stat);
+      return;
+    case "setData":
+    case "setACL":
+      writeStat(w, r.stat);
+      return;
+    case "multi":
+      for (const sub of r.results) writeMultiResult(w, sub);
+      writeMultiHeader(w, -1, true, -1);
+      return;
+    default:
+      return;
+  }
+}
+
+function writeMultiResult(w: JuteWriter, r: TxnResult): void {
+  switch (r.type) {
+    case "create":
+      if (r.opCode === OpCode.create || r.opCode === OpCode.create2) {
+        writeMultiHeader(w, OpCode.create, false, 0);
+        w.string(r.path);
+      } else {
+        writeMultiHeader(w, OpCode.create2, false, 0);
+        w.string(r.path);
+        writeStat(w, r.stat);
+      }
+      return;
+    case "delete":
+      writeMultiHeader(w, OpCode.delete, false, 0);
+      return;
+    case "setData":
+      writeMultiHeader(w, OpCode.setData, false, 0);
+      writeStat(w, r.stat);
+      return;
+    case "check":
+      writeMultiHeader(w, OpCode.check, false, 0);
+      return;
+    case "error":
+      writeMultiHeader(w, OpCode.error, false, r.err);
+      w.int(r.err);
+      return;
+    default:
+      throw new Error(`zk-lite: ${r.type} cannot be part of a multi`);
+  }
+}
+
+function readProcLimit(): number {
+  try {
+    const text = fs.readFileSync("/proc/self/limits", "utf8");
+    const m = /Max open files\s+(\d+)/.exec(text);
+    return m ? Number(m[1]) : -1;
+  } catch (e) {
+    void e; // not Linux: unknown
+    return -1;
+  }
+}
+
+function openFdCount(): number {
+  try {
+    return fs.readdirSync("/proc/self/fd").length;
+  } catch (e) {
+    void e;
+    return -1;
+  }
+}
+
+/** The view the four-letter words and admin commands read; everything computed on demand. */
+function makeProvider(server: ZkLiteServerImpl): FourLetterProvider & { viewerId: number } {
+  const s = () => server.internals();
+  const p = {
+    viewerId: -1,
+    version: () => ZK_LITE_FULL_VERSION,
+    latency: () => {
+      const l = s().latency;
+      return { min: l.min, avg: l.avg, max: l.maxMs };
+    },
+    packetsReceived: () => s().packetsReceived,
+    packetsSent: () => s().packetsSent,
+    aliveConnections: () => s().conns.size,
+    outstandingRequests: () => s().outstanding,
+    lastZxid: () => s().tree.lastZxid,
+    nodeCount: () => s().tree.nodeCount,
+    connections: () => s().connectionViews(p.viewerId),
+    conf: () => {
+      const i = s();
+      const sizes = i.storage.sizes();
+      const total = sizes.logBytes + sizes.snapshotBytes;
+      const dir = path.resolve(i.options.dataDir, STORAGE_SUBDIR);
+      return {
+        clientPort: server.port,
+        dataDir: dir,
+        dataDirSizeBytes: total,
+        dataLogDir: dir,
+        dataLogSizeBytes: total,
+        tickTimeMs: i.options.tickTimeMs,
+        maxClientCnxns: i.options.maxClientCnxns,
+        minSessionTimeoutMs: i.options.minSessionTimeoutMs,
+        maxSessionTimeoutMs: i.options.maxSessionTimeoutMs,
+      };
+    },
+    environment: (): [string, string][] => {
+      const mem = process.memoryUsage();
+      const mb = (n: number): string => `${Math.floor(n / (1024 * 1024))}MB`;
+      return [
+        ["zookeeper.version", ZK_LITE_FULL_VERSION],
+        ["host.name", os.hostname()],
+        ["java.version", `bun ${Bun.version}`],
+        ["java.vendor", "Oven (Bun runtime)"],
+        ["java.home", path.dirname(process.execPath)],
+        ["java.class.path", process.argv[1] ?? ""],
+        ["java.library.path", ""],
+        ["java.io.tmpdir", os.tmpdir()],
+        ["java.compiler", "<NA>"],
+        ["os.name", os.type()],
+        ["os.arch", os.arch() === "x64" ? "amd64" : os.arch()],
+        ["os.version", os.release()],
+        ["user.name", os.userInfo().username],
+        ["user.home", os.homedir()],
+        ["user.dir", process.cwd()],
+        ["os.memory.free", mb(mem.heapTotal - mem.heapUsed)],
+        ["os.memory.max", mb(os.totalmem())],
+        ["os.memory.total", mb(mem.rss)],
+      ];
+    },
+    dataWatchSummary: () => {
+      const t = s().watches.data;
+      return { connections: t.watcherCount, paths: t.pathCount, total: t.size };
+    },
+    dataWatchesBySession: () => {
+      const i = s();
+      const out: [bigint, string[]][] = [];
+      for (const [watcher, paths] of i.watches.data.pathsByWatcher()) out.push([i.conns.get(watcher)?.sessionId ?? 0n, Array.from(paths)]);
+      return out;
+    },
+    dataWatchesByPath: () => {
+      const i = s();
+      const out: [string, bigint[]][] = [];
+      for (const [p2, watchers] of i.watches.data.watchersByPath()) out.push([p2, Array.from(watchers.keys(), (w) => i.conns.get(w)?.sessionId ?? 0n)]);
+      return out;
+    },
+    monitorValues: () => monitorValues(s()),
+    sessionExpiry: () => {
+      const buckets = new Map<number, bigint[]>();
+      for (const t of s().tracker.all()) {
+        const list = buckets.get(t.expiresAtMs) ?? [];
+        list.push(t.sessionId);
+        buckets.set(t.expiresAtMs, list);
+      }
+      return Array.from(buckets.entries()).sort((a, b) => a[0] - b[0]);
+    },
+    ephemeralsBySession: () => Array.from(s().tree.allEphemerals(), ([id, paths]) => [id, Array.from(paths)] as const),
+    resetConnectionStats: () => {
+      for (const c of s().conns.values()) c.resetStats();
+    },
+    resetServerStats: () => s().resetServerStats(),
+    traceMask: () => s().traceMask(),
+    setTraceMask: (m: bigint) => s().setTraceMask(m),
+    uptimeMs: () => Math.round(s().clock.monotonicMs() - s().startedMs),
+    authFailedCount: () => s().authFailed,
+    responseSizes: () => s().responseBytes,
+    lastSnapshot: () => s().storage.lastSnapshot,
+  };
+  return p;
+}
+
+type Internals = ReturnType<ZkLiteServerImpl["internals"]>;
+
+/** mntr keys in ZooKeeper 3.8's order, with the values zk-lite can stand behind. */
+function monitorValues(i: Internals): [string, string | number][] {
+  const l = i.latency;
+  const sessions = i.tracker.size;
+  const fsync = i.storage.fsyncTime;
+  return [
+    ["version", ZK_LITE_FULL_VERSION],
+    ["server_state", "standalone"],
+    ["ephemerals_count", i.tree.ephemeralsCount],
+    ["num_alive_connections", i.conns.size],
+    ["avg_latency", javaDouble(l.avg)],
+    ["outstanding_requests", i.outstanding],
+    ["znode_count", i.tree.nodeCount],
+    ["global_sessions", sessions],
+    ["non_mtls_remote_conn_count", 0],
+    ["last_client_response_size", i.responseBytes.last],
+    ["packets_sent", i.packetsSent],
+    ["packets_received", i.packetsReceived],
+    ["max_client_response_size", i.responseBytes.max],
+    ["connection_drop_probability", "0.0"],
+    ["watch_count", i.watches.watchCount],
+    ["auth_failed_count", i.authFailed],
+    ["min_latency", l.min],
+    ["max_file_descriptor_count", readProcLimit()],
+    ["approximate_data_size", i.tree.approximateDataSizeBytes],
+    ["open_file_descriptor_count", openFdCount()],
+    ["local_sessions", 0],
+    ["uptime", Math.round(i.clock.monotonicMs() - i.startedMs)],
+    ["max_latency", l.maxMs],
+    ["outstanding_tls_handshake", 0],
+    ["min_client_response_size", i.responseBytes.min],
+    ["non_mtls_local_conn_count", 0],
+    ["proposal_count", 0],
+    ["snap_count", i.storage.snapshotCount],
+    ["avg_fsynctime", javaDouble(fsync.avg)],
+    ["min_fsynctime", fsync.min],
+    ["max_fsynctime", fsync.maxMs],
+    ["cnt_fsynctime", fsync.count],
+    ["sum_fsynctime", fsync.totalMs],
+  ];
+}
