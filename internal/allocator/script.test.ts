@@ -12,8 +12,8 @@
 //   agent ID RESOURCES [physical=CPUS] [host=NAME] [offerable=false]
 //   update-agent ID [resources=RES] [physical=CPUS] [offerable=BOOL]
 //   remove-agent ID                          prints the offers that went with it
-//   framework ID roles=R1,R2 [inactive] [suppressed=R1,...]   (MULTI_ROLE when several roles)
-//   update-framework ID [roles=R1,...] [active=BOOL]
+//   framework ID roles=R1,R2 [multi-role] [inactive] [suppressed=R1,...]
+//   update-framework ID [roles=R1,...] [multi-role=BOOL] [active=BOOL]
 //   remove-framework ID
 //   weight ROLE=W
 //   quota ROLE RESOURCES|none
@@ -259,7 +259,7 @@ const commands: Record<string, Command> = {
     world.s.addFramework({
       id: arg(args, 0, "framework id"),
       roles,
-      capabilities: { multiRole: roles.length > 1 || args.flags.has("multi-role") },
+      capabilities: { multiRole: args.flags.has("multi-role") },
       active: !args.flags.has("inactive"),
       suppressedRoles: list(args.named.get("suppressed")),
     });
@@ -268,9 +268,10 @@ const commands: Record<string, Command> = {
   "update-framework": (world, args) => {
     const roles = args.named.get("roles");
     const active = args.named.get("active");
+    const multiRole = args.named.get("multi-role");
     world.s.updateFramework(arg(args, 0, "framework id"), {
       roles: roles === undefined ? undefined : list(roles),
-      capabilities: roles !== undefined && list(roles).length > 1 ? { multiRole: true } : undefined,
+      capabilities: multiRole === undefined ? undefined : { multiRole: bool(multiRole, false) },
       active: active === undefined ? undefined : bool(active, true),
     });
     return [];

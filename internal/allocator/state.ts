@@ -172,8 +172,10 @@ export class AllocatorState {
 
   updateFramework(id: string, changes: FrameworkChanges): void {
     const record = this.framework(id);
-    if (changes.capabilities !== undefined) record.capabilities = { ...record.capabilities, ...definedOnly(changes.capabilities) };
-    if (changes.roles !== undefined) record.roles = checkRoles(id, changes.roles, record.capabilities);
+    const capabilities = { ...record.capabilities, ...definedOnly(changes.capabilities ?? {}) };
+    // Checked before anything changes, so a refused update leaves the framework as it was.
+    record.roles = checkRoles(id, changes.roles ?? record.roles, capabilities);
+    record.capabilities = capabilities;
     if (changes.active !== undefined) record.active = changes.active;
     refreshFramework(record);
   }
@@ -280,7 +282,10 @@ export class AllocatorState {
     const agent = this.agent(agentId);
     const key = joinKey(frameworkId, role);
     const held = agent.tasks.get(key) ?? Resources.EMPTY;
-    check(held.contains(resources), `framework ${frameworkId} holds ${held} on agent ${agentId} in role ${role}, not ${resources}`);
+    check(
+      held.contains(resources),
+      `framework ${frameworkId} holds ${held.isEmpty() ? "nothing" : held} on agent ${agentId} in role ${role}, not ${resources}`,
+    );
     const left = held.minus(resources);
     if (left.isEmpty()) agent.tasks.delete(key);
     else agent.tasks.set(key, left);
