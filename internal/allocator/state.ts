@@ -431,7 +431,9 @@ export class AllocatorState {
   }
 
   /** Adds to (or takes from) what a framework holds in a role; offers also count as an allocation. */
-  private chargeAllocation(frameworkId: string, role: string, resources: Resources, sign: 1 | -1, isOffer: boolean): void {
+  private chargeAllocation(frameworkId: string, role: string, all: Resources, sign: 1 | -1, isOffer: boolean): void {
+    // Only scalars: port ranges on different agents overlap, so their union is no sum.
+    const resources = all.filter((resource) => resource.type === "SCALAR");
     const key = joinKey(frameworkId, role);
     const current = this.allocations.get(key) ?? { frameworkId, role, resources: Resources.EMPTY, allocationCount: 0 };
     this.allocations.set(key, {

@@ -48,7 +48,10 @@ export interface FrameworkView {
 export interface AllocationView {
   readonly frameworkId: string;
   readonly role: string;
-  /** Allocated to tasks plus held in outstanding offers. */
+  /**
+   * Scalars allocated to tasks plus held in outstanding offers. Ranges and sets are left out:
+   * port ranges on different agents overlap, so they do not add up, and DRF ignores them anyway.
+   */
   readonly resources: Resources;
   /** Offers made so far to this framework in this role; DRF breaks equal shares with it. */
   readonly allocationCount: number;
