@@ -1,0 +1,2 @@
+export * from "./mesos.ts";
+export * from "./agent-protocol.ts";
