@@ -2,8 +2,11 @@
 // reference and /flags are all generated from these, so they cannot disagree.
 
 import { hostname } from "node:os";
-import { parseAttributesFlag, parseResourcesFlag, ResourcesParseError, roleProblem } from "../resources/index.ts";
-import { checkMasterAddress, checkZkUrl } from "./addresses.ts";
+import { agentFlags } from "./agent-flags.ts";
+import { cronFlags } from "./cron-flags.ts";
+import { devFlags } from "./dev-flags.ts";
+import { masterFlags } from "./master-flags.ts";
+import { zkLiteFlags } from "./zk-lite-flags.ts";
 import type { FlagDef, Mode } from "./types.ts";
 
 const defaultPorts: Record<Mode, number> = {
@@ -63,75 +66,18 @@ const modeFlag: FlagDef = {
   help: "What this process runs: master, agent, zk-lite, cron or dev.",
 };
 
-const workDir = (required: boolean, help: string): FlagDef => ({ name: "work_dir", kind: "string", required, help });
-
-const masterAddress: FlagDef = {
-  name: "master",
-  kind: "string",
-  required: true,
-  check: (value) => checkMasterAddress(String(value)),
-  help: "Where the masters are: host:port, a comma list of host:port, zk://host:port[,host:port]/path, or file:///path holding one of these.",
-};
-
 function modeSpecificFlags(mode: Mode): FlagDef[] {
   switch (mode) {
     case "master":
-      return [
-        workDir(true, "Directory for the master's registry."),
-        {
-          name: "zk",
-          kind: "string",
-          check: (value) => checkZkUrl(String(value)),
-          help: "ZooKeeper URL for leader election, zk://[user:password@]host:port[,host:port]/path.",
-        },
-      ];
+      return masterFlags();
     case "agent":
-      return [
-        workDir(true, "Directory for sandboxes and checkpointed agent state."),
-        masterAddress,
-        {
-          name: "resources",
-          kind: "string",
-          check: (value) => problemOf(() => parseResourcesFlag(String(value))),
-          help: "Resources to advertise: name(role):value;... (e.g. cpus(logstash):32;mem(*):126976;ports(*):[8000-32000]), a JSON array, or file:///path. Absent: detected cpus, mem, disk and ports:[31000-32000].",
-        },
-        {
-          name: "attributes",
-          kind: "string",
-          check: (value) => problemOf(() => parseAttributesFlag(String(value))),
-          help: "Attributes to advertise: name:value;... (e.g. rack:r1;zone:a;level:10)." },
-        {
-          name: "default_role",
-          kind: "string",
-          default: "*",
-          check: (value) => roleProblem(String(value)),
-          help: "Role of resources given without one.",
-        },
-      ];
+      return agentFlags();
     case "zk-lite":
-      return [
-        { name: "data_dir", kind: "string", required: true, help: "Directory for the transaction log and snapshots." },
-        { name: "admin_port", kind: "port", default: 8080, help: "HTTP port of the admin server (/commands, /health, /metrics)." },
-      ];
+      return zkLiteFlags();
     case "cron":
-      return [workDir(true, "Directory for jobs, run history and framework state."), masterAddress];
+      return cronFlags();
     case "dev":
-      return [
-        workDir(false, "Directory for all state; absent: a new temporary directory."),
-        { name: "agent_port", kind: "port", default: 5051, help: "HTTP port of the built-in agent (0 picks a free port)." },
-        { name: "cron_port", kind: "port", default: 4400, help: "HTTP port of the built-in cron scheduler (0 picks a free port)." },
-      ];
-  }
-}
-
-/** Runs a parser for its errors only: the parser's message already names the token and the problem. */
-function problemOf(parse: () => unknown): string | undefined {
-  try {
-    parse();
-    return undefined;
-  } catch (error) {
-    if (error instanceof ResourcesParseError) return error.message;
-    throw error;
+      return devFlags();
   }
 }
 
