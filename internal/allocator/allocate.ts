@@ -15,7 +15,7 @@
 
 import { Resources, type Resource } from "../resources/index.ts";
 import { SeededRandom, shuffled } from "../runtime/index.ts";
-import { splitByRole, type AgentPieces, type Piece } from "./agent-pieces.ts";
+import { AmountsPool, splitByRole, type AgentPieces, type Piece } from "./agent-pieces.ts";
 import { addAmounts, buildContext, type CycleContext, type FrameworkClient, type FrameworkEntry, type RoleEntry } from "./context.ts";
 import { compareClients, refreshSortKey } from "./drf.ts";
 import { meetsMinimum, QuantityIndex, type Amounts } from "./quantities.ts";
@@ -28,7 +28,12 @@ export function allocate(view: AllocatorView, nowMs: number): AllocationPlan {
   const { rescinds, rescinded } = planRescinds(view);
   const ctx = buildContext(view, nowMs, index, rescinded);
   const offers: PlannedOffer[] = [];
-  const scratch: Scratch = { takeReserved: index.zeros(), takeUnreserved: index.zeros(), none: index.zeros() };
+  const scratch: Scratch = {
+    takeReserved: index.zeros(),
+    takeUnreserved: index.zeros(),
+    none: index.zeros(),
+    pool: new AmountsPool(index),
+  };
   const agents = shuffled(
     view.agents.filter((agent) => agent.offerable),
     new SeededRandom(view.seed),
@@ -44,6 +49,7 @@ interface Scratch {
   readonly takeReserved: Amounts;
   readonly takeUnreserved: Amounts;
   readonly none: Amounts;
+  readonly pool: AmountsPool;
 }
 
 /** What is left to offer on the agent being visited. */
@@ -59,7 +65,8 @@ interface AgentVisit {
 }
 
 function allocateAgent(ctx: CycleContext, scratch: Scratch, agent: AgentView, seq: number, offers: PlannedOffer[]): void {
-  const pieces = splitByRole(agent.available, ctx.index);
+  scratch.pool.reset();
+  const pieces = splitByRole(agent.available, ctx.index, scratch.pool);
   const visit = newVisit(ctx, agent, seq, pieces);
   // Phase 1: walk the role order while the unreserved part alone is still worth an offer.
   const roleCount = ctx.roleOrder.size;
@@ -83,7 +90,7 @@ function newVisit(ctx: CycleContext, agent: AgentView, seq: number, pieces: Agen
     agent,
     seq,
     unreserved: pieces.unreserved.resources,
-    unreservedAmounts: pieces.unreserved.amounts.slice(),
+    unreservedAmounts: pieces.unreserved.amounts,
     cpusHeadroom: capThousandths - inUseThousandths,
     filters: filtersByFramework(ctx.view.filtersByAgent.get(agent.id)),
   };
@@ -215,22 +222,20 @@ function recordAllocation(ctx: CycleContext, client: FrameworkClient, takeReserv
   addAmounts(role.allocated, takeUnreserved, 1);
   role.count++;
   markDirty(ctx, role);
-  role.frameworks.remove(client);
   addAmounts(client.allocated, takeReserved, 1);
   addAmounts(client.allocated, takeUnreserved, 1);
   client.count++;
-  refreshSortKey(client, ctx.index.totals);
+  role.frameworks.rekey(client, () => refreshSortKey(client, ctx.index.totals));
   const framework = client.framework;
   framework.outstanding++;
-  if (framework.outstanding >= ctx.view.offersPerFrameworkMax) retire(ctx, framework, client);
-  else role.frameworks.insert(client);
+  if (framework.outstanding >= ctx.view.offersPerFrameworkMax) retire(ctx, framework);
 }
 
 /** Takes a framework at its offer limit out of every sorter for the rest of the cycle. */
-function retire(ctx: CycleContext, framework: FrameworkEntry, unlisted: FrameworkClient): void {
+function retire(ctx: CycleContext, framework: FrameworkEntry): void {
   framework.retired = true;
   for (const client of framework.clients) {
-    if (client !== unlisted) client.role.frameworks.remove(client);
+    client.role.frameworks.remove(client);
     markDirty(ctx, client.role);
   }
 }
@@ -244,11 +249,14 @@ function markDirty(ctx: CycleContext, role: RoleEntry): void {
 /** Re-sorts the roles whose share changed during the visit; drops those left with no framework. */
 function flushDirtyRoles(ctx: CycleContext): void {
   for (const role of ctx.dirtyRoles) {
-    if (role.listed) ctx.roleOrder.remove(role);
-    refreshSortKey(role, ctx.index.totals);
-    role.listed = role.frameworks.size > 0;
-    if (role.listed) ctx.roleOrder.insert(role);
     role.dirty = false;
+    if (!role.listed) continue;
+    if (role.frameworks.size > 0) {
+      ctx.roleOrder.rekey(role, () => refreshSortKey(role, ctx.index.totals));
+    } else {
+      ctx.roleOrder.remove(role);
+      role.listed = false;
+    }
   }
   ctx.dirtyRoles.length = 0;
 }

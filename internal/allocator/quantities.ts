@@ -60,7 +60,9 @@ export class QuantityIndex {
    * A scalar missing from the cluster totals means the view is inconsistent.
    */
   addInto(amounts: Amounts, resources: Resources, sign: 1 | -1): void {
-    for (const resource of resources) {
+    const entries = resources.toArray();
+    for (let i = 0; i < entries.length; i++) {
+      const resource = entries[i]!;
       const slot = this.slots.get(resource.name);
       switch (resource.type) {
         case "SCALAR":

@@ -30,6 +30,22 @@ describe("SortedList", () => {
     expect(list.toArray()).toEqual(sorted);
     expect(list.size).toBe(200);
   });
+  test("rekey moves an item both ways and keeps the order", () => {
+    const random = new SeededRandom(7);
+    const list = new SortedList<Item>(byKeyThenName);
+    const items: Item[] = [];
+    for (let i = 0; i < 100; i++) {
+      const item = { key: random.nextInt(10), name: `n${i}` };
+      items.push(item);
+      list.insert(item);
+    }
+    for (let step = 0; step < 2000; step++) {
+      const item = items[random.nextInt(items.length)]!;
+      list.rekey(item, () => (item.key += random.nextInt(7) - 3));
+    }
+    expect(list.toArray()).toEqual(items.slice().sort(byKeyThenName));
+  });
+
   test("removing an item whose key changed is caught", () => {
     const list = new SortedList<Item>(byKeyThenName);
     const a = { key: 1, name: "a" };

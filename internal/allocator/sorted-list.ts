@@ -40,6 +40,42 @@ export class SortedList<T> {
     this.items.splice(index, 1);
   }
 
+  /**
+   * Changes an item's key in place: finds it under its current key, lets `changeKey` update it,
+   * then moves it to its new place, found by binary search. One shift of the items in between,
+   * instead of a remove and an insert that each move the array's tail.
+   */
+  rekey(item: T, changeKey: () => void): void {
+    const items = this.items;
+    const from = this.lowerBound(item);
+    if (items[from] !== item) {
+      throw new Error("SortedList.rekey: item not found under its key (key changed while listed?)");
+    }
+    changeKey();
+    if (from + 1 < items.length && this.compare(items[from + 1]!, item) < 0) {
+      // Moves right: the new place is the last index whose left neighbours all sort before it.
+      let low = from + 1;
+      let high = items.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (this.compare(items[middle]!, item) < 0) low = middle + 1;
+        else high = middle;
+      }
+      items.copyWithin(from, from + 1, low);
+      items[low - 1] = item;
+    } else if (from > 0 && this.compare(items[from - 1]!, item) > 0) {
+      let low = 0;
+      let high = from;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (this.compare(items[middle]!, item) < 0) low = middle + 1;
+        else high = middle;
+      }
+      items.copyWithin(low + 1, low, from);
+      items[low] = item;
+    }
+  }
+
   /** The first index whose item does not sort before `item`. */
   private lowerBound(item: T): number {
     let low = 0;
