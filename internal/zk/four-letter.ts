@@ -138,7 +138,8 @@ function connectionLine(c: ConnectionView, brief: boolean): string {
     s += `,sid=0x${hex(c.sessionId)},lop=${c.lastOp},est=${c.establishedMs},to=${c.sessionTimeoutMs}`;
     if (c.lastCxid >= 0) s += `,lcxid=0x${hex(c.lastCxid)}`;
     s += `,lzxid=0x${hex(c.lastZxid)},lresp=${c.lastResponseMs},llat=${c.lastLatencyMs}`;
-    s += `,minlat=${c.minLatencyMs},avglat=${javaDouble(c.avgLatencyMs)},maxlat=${c.maxLatencyMs}`;
+    // Per-connection averages are integer (long) division in ZooKeeper.
+    s += `,minlat=${c.minLatencyMs},avglat=${Math.floor(c.avgLatencyMs)},maxlat=${c.maxLatencyMs}`;
   }
   return `${s})`;
 }

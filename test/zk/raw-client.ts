@@ -20,6 +20,9 @@ export interface WatchEvent {
   readonly type: number;
   readonly state: number;
   readonly path: string;
+  /** From the notification's reply header: ZooKeeper sends zxid -1 and err 0. */
+  readonly zxid: number;
+  readonly err: number;
 }
 
 export interface ConnectOptions {
@@ -163,7 +166,7 @@ export class RawZkClient {
     const zxid = r.longNumber();
     const err = r.int();
     if (xid === -1) {
-      const ev = { type: r.int(), state: r.int(), path: r.string() };
+      const ev = { type: r.int(), state: r.int(), path: r.string(), zxid, err };
       this.events.push(ev);
       const waiters = this.eventWaiters;
       this.eventWaiters = [];
