@@ -233,7 +233,6 @@ function recordAllocation(ctx: CycleContext, client: FrameworkClient, takeReserv
 
 /** Takes a framework at its offer limit out of every sorter for the rest of the cycle. */
 function retire(ctx: CycleContext, framework: FrameworkEntry): void {
-  framework.retired = true;
   for (const client of framework.clients) {
     client.role.frameworks.remove(client);
     markDirty(ctx, client.role);

@@ -5,15 +5,13 @@
 import { compareClients, refreshSortKey, type SorterClient } from "./drf.ts";
 import { QuantityIndex, type Amounts, type SlotQuantity } from "./quantities.ts";
 import { SortedList } from "./sorted-list.ts";
-import type { AllocatorView, FrameworkView, OfferFilter, OutstandingOffer } from "./types.ts";
+import type { AllocatorView, FrameworkView, OutstandingOffer } from "./types.ts";
 
 export interface FrameworkEntry {
   readonly id: string;
   /** Outstanding offers, counting the ones this cycle makes and not the ones it rescinds. */
   outstanding: number;
   readonly clients: FrameworkClient[];
-  /** Set once the framework reaches the offer limit: it has left every sorter for this cycle. */
-  retired: boolean;
 }
 
 /** A framework in one role's sorter; its share is of its allocation in that role. */
@@ -48,8 +46,6 @@ export interface CycleContext {
   readonly dirtyRoles: RoleEntry[];
   /** Cpus of rescinded offers per agent: the cap is judged on what is left once they go. */
   readonly cpusRescindedByAgent: ReadonlyMap<string, number>;
-  /** Per-agent filters grouped by framework, built the first time the agent is visited. */
-  readonly filtersByFramework: Map<string, ReadonlyMap<string, readonly OfferFilter[]>>;
 }
 
 /** Builds the sorters from the view, leaving out what `rescinded` takes back. */
@@ -65,7 +61,7 @@ export function buildContext(
   for (const framework of view.frameworks) {
     const outstanding = framework.outstandingOffers - (rescindedByFramework.get(framework.id) ?? 0);
     if (!framework.active || outstanding >= view.offersPerFrameworkMax) continue;
-    const entry: FrameworkEntry = { id: framework.id, outstanding, clients: [], retired: false };
+    const entry: FrameworkEntry = { id: framework.id, outstanding, clients: [] };
     for (const roleName of rolesOffered(framework)) {
       const role = roles.get(roleName) ?? newRole(view, index, roleName);
       roles.set(roleName, role);
@@ -95,7 +91,6 @@ export function buildContext(
     roleOrder,
     dirtyRoles: [],
     cpusRescindedByAgent: cpusByAgent(rescinded),
-    filtersByFramework: new Map(),
   };
 }
 

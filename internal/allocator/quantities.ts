@@ -95,9 +95,9 @@ export interface SlotQuantity {
 }
 
 /**
- * Whether `amounts` (the sum of `a` and `b`, passed apart to save a vector) holds every quantity of
- * at least one alternative. No alternatives means any non-empty amount is enough; an all-zero
- * vector can still hold unnamed non-scalars, which the caller checks.
+ * Whether `a + b` (passed apart to save adding them into a third vector) holds every quantity of
+ * at least one alternative. With no alternatives this is false: the caller then admits any
+ * non-empty offer instead, which a vector cannot tell (it does not count unnamed non-scalars).
  */
 export function meetsMinimum(a: Amounts, b: Amounts, alternatives: readonly SlotQuantity[][]): boolean {
   for (const alternative of alternatives) {
