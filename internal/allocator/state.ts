@@ -1,41 +1,43 @@
 // AllocatorState: the allocator's bookkeeping as one mutable object for the master to own. Every
-// change updates the few cached view objects it touches, so `view()` is a handful of array copies
-// however large the cluster. Views share immutable pieces (Resources, cached AgentView objects,
-// filter arrays replaced on write) and are not disturbed by later changes.
+// change updates what it touches incrementally (an agent's available set, the cluster totals, a
+// framework's scalar totals per role) and drops the cached view objects it made stale, so
+// `view()` is a handful of array copies however large the cluster. Views share only immutable
+// pieces and are not disturbed by later changes.
 //
 // Every method throws AllocatorStateError when asked something impossible (an unknown id, an
 // offer of resources the agent does not have): the master re-checks its own state before calling,
 // so these are programming errors.
 
 import { Resources } from "../resources/index.ts";
-import { filtersPerFrameworkAgentMax, offersPerFrameworkMaxDefault, rolesPerFrameworkMax } from "./limits.ts";
+import { filtersPerFrameworkAgentMax, offersPerFrameworkMaxDefault } from "./limits.ts";
 import { minAllocatableDefault } from "./min-allocatable.ts";
+import {
+  addScalars,
+  agentViewOf,
+  allocationViewOf,
+  check,
+  checkPhysicalCpus,
+  checkRoles,
+  definedOnly,
+  frameworkViewOf,
+  joinKey,
+  splitKey,
+  type AgentInfo,
+  type AgentRecord,
+  type AllocationRecord,
+  type FrameworkRecord,
+} from "./state-records.ts";
 import type {
   AgentView,
   AllocationPlan,
-  AllocationView,
   AllocatorView,
   FrameworkCapabilities,
-  FrameworkView,
   MinAllocatableAlternative,
   OfferFilter,
   OutstandingOffer,
 } from "./types.ts";
 
-export class AllocatorStateError extends Error {
-  override readonly name = "AllocatorStateError";
-}
-
-export interface AgentInfo {
-  readonly id: string;
-  readonly hostname: string;
-  /** What the agent advertises (`--resources`), reservations included. */
-  readonly total: Resources;
-  /** The machine's cores; Infinity for no oversubscription cap. */
-  readonly physicalCpus: number;
-  /** Default true. */
-  readonly offerable?: boolean;
-}
+export { AllocatorStateError, type AgentInfo } from "./state-records.ts";
 
 export interface AgentChanges {
   readonly hostname?: string;
@@ -64,36 +66,13 @@ export interface AllocatorStateOptions {
   readonly minAllocatable?: readonly MinAllocatableAlternative[];
 }
 
-interface AgentRecord {
-  info: AgentInfo & { readonly offerable: boolean };
-  /** Allocated plus offered. */
-  used: Resources;
-  /** Allocated to tasks, by framework and role (offers are kept apart, by offer id). */
-  readonly tasks: Map<string, Resources>;
-  readonly offerIds: Set<string>;
-  view: AgentView;
-}
-
-interface FrameworkRecord {
-  id: string;
-  roles: readonly string[];
-  capabilities: FrameworkCapabilities;
-  active: boolean;
-  suppressed: Set<string>;
-  readonly offerIds: Set<string>;
-  /** Agents where the framework has tasks, and agents where it has filters. */
-  readonly taskAgents: Set<string>;
-  readonly filterAgents: Set<string>;
-  view: FrameworkView;
-}
-
 export class AllocatorState {
   readonly offersPerFrameworkMax: number;
   readonly minAllocatable: readonly MinAllocatableAlternative[];
   private readonly agents = new Map<string, AgentRecord>();
   private readonly frameworks = new Map<string, FrameworkRecord>();
   /** By `frameworkId NUL role`. */
-  private readonly allocations = new Map<string, AllocationView>();
+  private readonly allocations = new Map<string, AllocationRecord>();
   /** In the order they were made. */
   private readonly offers = new Map<string, OutstandingOffer>();
   private readonly totals = new Map<string, number>();
@@ -117,9 +96,8 @@ export class AllocatorState {
     check(!this.agents.has(info.id), `agent ${info.id} already added`);
     checkPhysicalCpus(info.id, info.physicalCpus);
     const full = { ...info, offerable: info.offerable ?? true };
-    const record: AgentRecord = { info: full, used: Resources.EMPTY, tasks: new Map(), offerIds: new Set(), view: agentView(full, Resources.EMPTY) };
-    this.agents.set(info.id, record);
-    this.addTotals(info.total, 1);
+    this.agents.set(info.id, { info: full, available: info.total, tasks: new Map(), offerIds: new Set(), view: undefined });
+    addScalars(this.totals, info.total, 1);
   }
 
   /** A new total must still hold everything allocated and offered on the agent. */
@@ -127,12 +105,15 @@ export class AllocatorState {
     const record = this.agent(id);
     if (changes.physicalCpus !== undefined) checkPhysicalCpus(id, changes.physicalCpus);
     if (changes.total !== undefined) {
-      check(changes.total.contains(record.used), `agent ${id}: new total ${changes.total} does not hold what is in use (${record.used})`);
-      this.addTotals(record.info.total, -1);
-      this.addTotals(changes.total, 1);
+      const total = changes.total;
+      const inUse = record.info.total.minus(record.available);
+      check(total.contains(inUse), () => `agent ${id}: new total ${total} does not hold what is in use (${inUse})`);
+      addScalars(this.totals, record.info.total, -1);
+      addScalars(this.totals, total, 1);
+      record.available = total.minus(inUse);
     }
     record.info = { ...record.info, ...definedOnly(changes) };
-    this.refreshAgent(record);
+    record.view = undefined;
   }
 
   /** Forgets the agent with its tasks and filters; returns its outstanding offers, now gone. */
@@ -146,7 +127,7 @@ export class AllocatorState {
     }
     for (const filter of this.filters.get(id) ?? []) this.frameworks.get(filter.frameworkId)?.filterAgents.delete(id);
     this.filters.delete(id);
-    this.addTotals(record.info.total, -1);
+    addScalars(this.totals, record.info.total, -1);
     this.agents.delete(id);
     return removed;
   }
@@ -156,18 +137,17 @@ export class AllocatorState {
   addFramework(info: FrameworkInfo): void {
     check(!this.frameworks.has(info.id), `framework ${info.id} already added`);
     const capabilities: FrameworkCapabilities = { multiRole: info.capabilities?.multiRole ?? false };
-    const roles = checkRoles(info.id, info.roles, capabilities);
-    const fields: Omit<FrameworkRecord, "view"> = {
+    this.frameworks.set(info.id, {
       id: info.id,
-      roles,
+      roles: checkRoles(info.id, info.roles, capabilities),
       capabilities,
       active: info.active ?? true,
       suppressed: new Set(info.suppressedRoles ?? []),
       offerIds: new Set(),
       taskAgents: new Set(),
       filterAgents: new Set(),
-    };
-    this.frameworks.set(info.id, { ...fields, view: frameworkView(fields) });
+      view: undefined,
+    });
   }
 
   updateFramework(id: string, changes: FrameworkChanges): void {
@@ -177,7 +157,7 @@ export class AllocatorState {
     record.roles = checkRoles(id, changes.roles ?? record.roles, capabilities);
     record.capabilities = capabilities;
     if (changes.active !== undefined) record.active = changes.active;
-    refreshFramework(record);
+    record.view = undefined;
   }
 
   /** Forgets the framework, its filters and allocations; returns its outstanding offers, now gone. */
@@ -189,14 +169,12 @@ export class AllocatorState {
       for (const [key, resources] of agent.tasks) {
         if (splitKey(key)[0] !== id) continue;
         agent.tasks.delete(key);
-        agent.used = agent.used.minus(resources);
+        agent.available = agent.available.plus(resources);
+        agent.view = undefined;
       }
-      this.refreshAgent(agent);
     }
     this.clearFilters(id);
-    for (const role of new Set([...this.allocations.values()].filter((a) => a.frameworkId === id).map((a) => a.role))) {
-      this.allocations.delete(joinKey(id, role));
-    }
+    for (const [key, allocation] of this.allocations) if (allocation.frameworkId === id) this.allocations.delete(key);
     this.frameworks.delete(id);
     return removed;
   }
@@ -204,14 +182,14 @@ export class AllocatorState {
   /** SUPPRESS: no offers in these roles (all the framework's roles when none are named). */
   suppress(frameworkId: string, roles?: readonly string[]): void {
     const record = this.framework(frameworkId);
-    for (const role of roles ?? record.roles) record.suppressed.add(role);
-    refreshFramework(record);
+    record.suppressed = new Set([...record.suppressed, ...(roles ?? record.roles)]);
+    record.view = undefined;
   }
 
   unsuppress(frameworkId: string, roles?: readonly string[]): void {
     const record = this.framework(frameworkId);
-    for (const role of roles ?? [...record.suppressed]) record.suppressed.delete(role);
-    refreshFramework(record);
+    record.suppressed = roles === undefined ? new Set() : new Set([...record.suppressed].filter((role) => !roles.includes(role)));
+    record.view = undefined;
   }
 
   /** REVIVE: drops the framework's filters and suppression in these roles (all when none named). */
@@ -227,13 +205,18 @@ export class AllocatorState {
     check(!this.offers.has(offer.offerId), `offer ${offer.offerId} already recorded`);
     const agent = this.agent(offer.agentId);
     const framework = this.framework(offer.frameworkId);
-    check(agent.view.available.contains(offer.resources), `offer ${offer.offerId}: agent ${offer.agentId} does not have ${offer.resources} available`);
+    check(agent.available.contains(offer.resources), () => `offer ${offer.offerId}: agent ${offer.agentId} does not have ${offer.resources} available`);
+    this.bookOffer(offer, agent, framework);
+  }
+
+  /** recordOffer once checked. */
+  private bookOffer(offer: OutstandingOffer, agent: AgentRecord, framework: FrameworkRecord): void {
     this.offers.set(offer.offerId, offer);
     agent.offerIds.add(offer.offerId);
-    agent.used = agent.used.plus(offer.resources);
-    this.refreshAgent(agent);
+    agent.available = agent.available.minus(offer.resources);
+    agent.view = undefined;
     framework.offerIds.add(offer.offerId);
-    refreshFramework(framework);
+    framework.view = undefined;
     this.chargeAllocation(offer.frameworkId, offer.role, offer.resources, 1, true);
   }
 
@@ -244,12 +227,12 @@ export class AllocatorState {
     this.offers.delete(offerId);
     const agent = this.agent(offer.agentId);
     agent.offerIds.delete(offerId);
-    agent.used = agent.used.minus(offer.resources);
-    this.refreshAgent(agent);
+    agent.available = agent.available.plus(offer.resources);
+    agent.view = undefined;
     const framework = this.frameworks.get(offer.frameworkId);
     if (framework !== undefined) {
       framework.offerIds.delete(offerId);
-      refreshFramework(framework);
+      framework.view = undefined;
     }
     this.chargeAllocation(offer.frameworkId, offer.role, offer.resources, -1, false);
     return offer;
@@ -259,7 +242,7 @@ export class AllocatorState {
   acceptOffer(offerId: string, used: Resources): OutstandingOffer {
     const offer = this.offers.get(offerId);
     check(offer !== undefined, `offer ${offerId} is not outstanding`);
-    check(offer.resources.contains(used), `offer ${offerId}: ${used} is not part of ${offer.resources}`);
+    check(offer.resources.contains(used), () => `offer ${offerId}: ${used} is not part of ${offer.resources}`);
     this.removeOffer(offerId);
     if (!used.isEmpty()) this.recordAllocation(offer.frameworkId, offer.agentId, offer.role, used);
     return offer;
@@ -268,11 +251,11 @@ export class AllocatorState {
   /** Resources allocated to tasks outside an offer (e.g. an agent re-registering with tasks). */
   recordAllocation(frameworkId: string, agentId: string, role: string, resources: Resources): void {
     const agent = this.agent(agentId);
-    check(agent.view.available.contains(resources), `agent ${agentId} does not have ${resources} available`);
+    check(agent.available.contains(resources), () => `agent ${agentId} does not have ${resources} available`);
     const key = joinKey(frameworkId, role);
     agent.tasks.set(key, (agent.tasks.get(key) ?? Resources.EMPTY).plus(resources));
-    agent.used = agent.used.plus(resources);
-    this.refreshAgent(agent);
+    agent.available = agent.available.minus(resources);
+    agent.view = undefined;
     this.frameworks.get(frameworkId)?.taskAgents.add(agentId);
     this.chargeAllocation(frameworkId, role, resources, 1, false);
   }
@@ -282,15 +265,15 @@ export class AllocatorState {
     const agent = this.agent(agentId);
     const key = joinKey(frameworkId, role);
     const held = agent.tasks.get(key) ?? Resources.EMPTY;
-    check(
-      held.contains(resources),
-      `framework ${frameworkId} holds ${held.isEmpty() ? "nothing" : held} on agent ${agentId} in role ${role}, not ${resources}`,
-    );
+    check(held.contains(resources), () => {
+      const holds = held.isEmpty() ? "nothing" : held.toText();
+      return `framework ${frameworkId} holds ${holds} on agent ${agentId} in role ${role}, not ${resources}`;
+    });
     const left = held.minus(resources);
     if (left.isEmpty()) agent.tasks.delete(key);
     else agent.tasks.set(key, left);
-    agent.used = agent.used.minus(resources);
-    this.refreshAgent(agent);
+    agent.available = agent.available.plus(resources);
+    agent.view = undefined;
     this.chargeAllocation(frameworkId, role, resources, -1, false);
   }
 
@@ -306,9 +289,10 @@ export class AllocatorState {
       const agent = this.agents.get(planned.agentId);
       const framework = this.frameworks.get(planned.frameworkId);
       if (agent === undefined || framework === undefined || !framework.active || !agent.info.offerable) continue;
-      if (!agent.view.available.contains(planned.resources)) continue;
+      if (!agent.available.contains(planned.resources)) continue;
       const offer: OutstandingOffer = { offerId: nextOfferId(), ...planned };
-      this.recordOffer(offer);
+      check(!this.offers.has(offer.offerId), `offer ${offer.offerId} already recorded`);
+      this.bookOffer(offer, agent, framework);
       made.push(offer);
     }
     return made;
@@ -372,9 +356,9 @@ export class AllocatorState {
   view(seed: number, inactiveRoles: ReadonlySet<string>, maxOversubscription: number): AllocatorView {
     return {
       seed,
-      agents: Array.from(this.agents.values(), (record) => record.view),
-      frameworks: Array.from(this.frameworks.values(), (record) => record.view),
-      allocations: Array.from(this.allocations.values()),
+      agents: Array.from(this.agents.values(), agentViewOf),
+      frameworks: Array.from(this.frameworks.values(), frameworkViewOf),
+      allocations: Array.from(this.allocations.values(), allocationViewOf),
       totalThousandths: new Map(this.totals),
       weights: new Map(this.weights),
       quotaLimits: new Map(this.quotas),
@@ -388,7 +372,8 @@ export class AllocatorState {
   }
 
   agentView(id: string): AgentView | undefined {
-    return this.agents.get(id)?.view;
+    const record = this.agents.get(id);
+    return record === undefined ? undefined : agentViewOf(record);
   }
 
   offer(offerId: string): OutstandingOffer | undefined {
@@ -417,94 +402,21 @@ export class AllocatorState {
     return record;
   }
 
-  private refreshAgent(record: AgentRecord): void {
-    record.view = agentView(record.info, record.used);
-  }
-
-  private addTotals(resources: Resources, sign: 1 | -1): void {
-    for (const resource of resources) {
-      if (resource.type !== "SCALAR") continue;
-      const next = (this.totals.get(resource.name) ?? 0) + sign * resource.thousandths;
-      if (next === 0) this.totals.delete(resource.name);
-      else this.totals.set(resource.name, next);
-    }
-  }
-
-  /** Adds to (or takes from) what a framework holds in a role; offers also count as an allocation. */
-  private chargeAllocation(frameworkId: string, role: string, all: Resources, sign: 1 | -1, isOffer: boolean): void {
-    // Only scalars: port ranges on different agents overlap, so their union is no sum.
-    const resources = all.filter((resource) => resource.type === "SCALAR");
+  /** Adds to (or takes from) what a framework holds in a role; an offer also counts as an allocation. */
+  private chargeAllocation(frameworkId: string, role: string, resources: Resources, sign: 1 | -1, isOffer: boolean): void {
     const key = joinKey(frameworkId, role);
-    const current = this.allocations.get(key) ?? { frameworkId, role, resources: Resources.EMPTY, allocationCount: 0 };
-    this.allocations.set(key, {
-      frameworkId,
-      role,
-      resources: sign > 0 ? current.resources.plus(resources) : current.resources.minus(resources),
-      allocationCount: current.allocationCount + (isOffer ? 1 : 0),
-    });
+    let record = this.allocations.get(key);
+    if (record === undefined) {
+      record = { frameworkId, role, thousandths: new Map(), allocationCount: 0, view: undefined };
+      this.allocations.set(key, record);
+    }
+    addScalars(record.thousandths, resources, sign);
+    if (isOffer) record.allocationCount++;
+    record.view = undefined;
   }
 
   private setAgentFilters(agentId: string, filters: readonly OfferFilter[]): void {
     if (filters.length === 0) this.filters.delete(agentId);
     else this.filters.set(agentId, filters);
   }
-}
-
-function agentView(info: AgentRecord["info"], used: Resources): AgentView {
-  return {
-    id: info.id,
-    hostname: info.hostname,
-    available: info.total.minus(used),
-    physicalCpus: info.physicalCpus,
-    cpusInUseThousandths: used.scalarThousandths("cpus"),
-    offerable: info.offerable,
-  };
-}
-
-function refreshFramework(record: FrameworkRecord): void {
-  record.view = frameworkView(record);
-}
-
-function frameworkView(record: Omit<FrameworkRecord, "view">): FrameworkView {
-  return {
-    id: record.id,
-    roles: record.roles,
-    suppressedRoles: new Set(record.suppressed),
-    outstandingOffers: record.offerIds.size,
-    active: record.active,
-    capabilities: record.capabilities,
-  };
-}
-
-function checkRoles(id: string, roles: readonly string[], capabilities: FrameworkCapabilities): string[] {
-  const unique = [...new Set(roles)];
-  check(unique.length > 0, `framework ${id} has no role`);
-  check(unique.length <= rolesPerFrameworkMax, `framework ${id} has more than ${rolesPerFrameworkMax} roles`);
-  check(capabilities.multiRole || unique.length === 1, `framework ${id} has several roles but not MULTI_ROLE`);
-  return unique;
-}
-
-function checkPhysicalCpus(agentId: string, physicalCpus: number): void {
-  check(physicalCpus >= 0, `agent ${agentId}: physicalCpus ${physicalCpus} is not a non-negative number`);
-}
-
-function definedOnly<T extends object>(changes: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [key, value] of Object.entries(changes)) {
-    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
-  }
-  return out;
-}
-
-function joinKey(frameworkId: string, role: string): string {
-  return `${frameworkId}\u0000${role}`;
-}
-
-function splitKey(key: string): [string, string] {
-  const at = key.indexOf("\u0000");
-  return [key.slice(0, at), key.slice(at + 1)];
-}
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new AllocatorStateError(message);
 }

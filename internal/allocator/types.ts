@@ -49,8 +49,9 @@ export interface AllocationView {
   readonly frameworkId: string;
   readonly role: string;
   /**
-   * Scalars allocated to tasks plus held in outstanding offers. Ranges and sets are left out:
-   * port ranges on different agents overlap, so they do not add up, and DRF ignores them anyway.
+   * Scalar quantities allocated to tasks plus held in outstanding offers, whatever their
+   * reservation (AllocatorState reports them as unreserved). Ranges and sets are left out: port
+   * ranges on different agents overlap, so they do not add up, and DRF ignores them anyway.
    */
   readonly resources: Resources;
   /** Offers made so far to this framework in this role; DRF breaks equal shares with it. */
