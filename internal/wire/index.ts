@@ -29,3 +29,38 @@ export {
   parseUnavailability,
   validateFrameworkInfo,
 } from "./mesos-parse.ts";
+export {
+  groupExecutorCpusMin,
+  groupExecutorMemMegabytesMin,
+  validateGroupExecutor,
+  validateLaunchGroup,
+  validateTaskInfo,
+  type TaskValidationContext,
+} from "./validate-task.ts";
+export {
+  RecordIODecoder,
+  RecordIOError,
+  encodeRecord,
+  encodeRecordBytes,
+  recordBytesMaxDefault,
+  recordIOContentType,
+} from "./recordio.ts";
+export {
+  machineKey,
+  parseMachine,
+  parseMachineIdsBody,
+  parseMachineList,
+  parseMaintenanceSchedule,
+  parseMaintenanceScheduleBody,
+  parseMaintenanceWindow,
+  parseOperatorCall,
+  parseOperatorCallText,
+  parseProtobufDuration,
+  parseQuotaConfig,
+  parseQuotaRequest,
+  parseWeightInfo,
+  parseWeightInfos,
+  protobufDurationMs,
+  quotaMegabytesMax,
+  quotaOtherMax,
+} from "./operator-parse.ts";
