@@ -16,7 +16,14 @@
 import { Resources, type Resource } from "../resources/index.ts";
 import { SeededRandom, shuffled } from "../runtime/index.ts";
 import { AmountsPool, splitByRole, type AgentPieces, type Piece } from "./agent-pieces.ts";
-import { addAmounts, buildContext, type CycleContext, type FrameworkClient, type FrameworkEntry, type RoleEntry } from "./context.ts";
+import {
+  addAmounts,
+  buildContext,
+  type CycleContext,
+  type FrameworkClient,
+  type FrameworkEntry,
+  type RoleEntry,
+} from "./context.ts";
 import { compareClients, refreshSortKey } from "./drf.ts";
 import { meetsMinimum, QuantityIndex, type Amounts } from "./quantities.ts";
 import { cpusCapThousandths, planRescinds } from "./rescind.ts";
@@ -64,7 +71,13 @@ interface AgentVisit {
   readonly filters: ReadonlyMap<string, readonly OfferFilter[]> | undefined;
 }
 
-function allocateAgent(ctx: CycleContext, scratch: Scratch, agent: AgentView, seq: number, offers: PlannedOffer[]): void {
+function allocateAgent(
+  ctx: CycleContext,
+  scratch: Scratch,
+  agent: AgentView,
+  seq: number,
+  offers: PlannedOffer[],
+): void {
   scratch.pool.reset();
   const pieces = splitByRole(agent.available, ctx.index, scratch.pool);
   const visit = newVisit(ctx, agent, seq, pieces);
@@ -135,11 +148,10 @@ function tryRole(
   const { takeReserved, takeUnreserved } = scratch;
   const cut = computeTake(ctx, visit, role, reserved, takeReserved, takeUnreserved);
   if (ctx.alternatives.length > 0 && !meetsMinimum(takeReserved, takeUnreserved, ctx.alternatives)) return;
-  const fromReserved =
-    reserved === undefined ? Resources.EMPTY : cut.reserved ? cutTo(ctx, reserved.resources, reserved.amounts, takeReserved) : reserved.resources;
-  const fromUnreserved = cut.unreserved
-    ? cutTo(ctx, visit.unreserved, visit.unreservedAmounts, takeUnreserved)
-    : visit.unreserved;
+  let fromReserved = reserved?.resources ?? Resources.EMPTY;
+  if (reserved !== undefined && cut.reserved) fromReserved = cutTo(ctx, reserved.resources, reserved.amounts, takeReserved);
+  let fromUnreserved = visit.unreserved;
+  if (cut.unreserved) fromUnreserved = cutTo(ctx, visit.unreserved, visit.unreservedAmounts, takeUnreserved);
   const resources = fromReserved.plus(fromUnreserved);
   if (resources.isEmpty()) return;
   const client = firstUnfiltered(ctx, visit, role, resources);
@@ -199,7 +211,13 @@ function cutTo(ctx: CycleContext, resources: Resources, have: Amounts, take: Amo
   return resources.minus(Resources.fromList(cuts));
 }
 
-function firstUnfiltered(ctx: CycleContext, visit: AgentVisit, role: RoleEntry, resources: Resources): FrameworkClient | undefined {
+/** The first framework of the role, in DRF order, that has no live filter covering `resources`. */
+function firstUnfiltered(
+  ctx: CycleContext,
+  visit: AgentVisit,
+  role: RoleEntry,
+  resources: Resources,
+): FrameworkClient | undefined {
   for (const client of role.frameworks) {
     const filters = visit.filters?.get(client.framework.id);
     if (filters === undefined || !isFiltered(filters, role.name, resources, ctx.nowMs)) return client;
@@ -216,7 +234,12 @@ function isFiltered(filters: readonly OfferFilter[], role: string, resources: Re
 }
 
 /** Charges the offer to the role and framework and moves the framework within its sorter. */
-function recordAllocation(ctx: CycleContext, client: FrameworkClient, takeReserved: Amounts, takeUnreserved: Amounts): void {
+function recordAllocation(
+  ctx: CycleContext,
+  client: FrameworkClient,
+  takeReserved: Amounts,
+  takeUnreserved: Amounts,
+): void {
   const role = client.role;
   addAmounts(role.allocated, takeReserved, 1);
   addAmounts(role.allocated, takeUnreserved, 1);
