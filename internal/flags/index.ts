@@ -5,3 +5,4 @@ export { flagReferenceMarkdown, formatDefault, generalHelp, modeHelp, modeSummar
 export { redactUserInfo } from "./addresses.ts";
 export { formatBytes, formatDurationMs, parseBytes, parseDurationMs } from "./units.ts";
 export { FlagError, modes, type EffectiveFlag, type FlagDef, type FlagValue, type Mode } from "./types.ts";
+export { parseWeights } from "./weights.ts";

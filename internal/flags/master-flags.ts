@@ -1,4 +1,6 @@
+import { parseMinAllocatable } from "../allocator/index.ts";
 import { checkZkUrl } from "./addresses.ts";
+import { parseWeights } from "./weights.ts";
 import { workDirFlag } from "./shared-flags.ts";
 import type { FlagDef } from "./types.ts";
 
@@ -10,6 +12,85 @@ export function masterFlags(): FlagDef[] {
       kind: "string",
       check: (value) => checkZkUrl(String(value)),
       help: "ZooKeeper URL for leader election, zk://[user:password@]host:port[,host:port]/path.",
+    },
+    ...allocationFlags(),
+    {
+      name: "agent_ping_timeout",
+      kind: "duration",
+      default: 15_000,
+      min: 1,
+      help: "How long the master waits for an agent's answer to a ping before counting a miss.",
+    },
+    {
+      name: "max_agent_ping_timeouts",
+      kind: "integer",
+      default: 5,
+      min: 1,
+      max: 1000,
+      help: "Missed pings after which an agent is marked unreachable and its frameworks told.",
+    },
+    {
+      name: "agent_reregister_timeout",
+      kind: "duration",
+      default: 600_000,
+      min: 1,
+      help: "After a master restart, how long known agents have to re-register before they are marked unreachable.",
+    },
+    {
+      name: "offer_timeout",
+      kind: "duration",
+      min: 1,
+      help: "Rescind offers not accepted or declined within this time; absent: offers never time out.",
+    },
+    {
+      name: "framework_heartbeat_interval",
+      kind: "duration",
+      default: 15_000,
+      min: 100,
+      help: "Interval of HEARTBEAT events on scheduler subscriptions.",
+    },
+    {
+      name: "whitelist",
+      kind: "string",
+      help: "File listing the hostnames (one per line) that may receive offers; re-read when it changes. Absent: all agents.",
+    },
+    {
+      name: "max_completed_frameworks",
+      kind: "integer",
+      default: 50,
+      min: 0,
+      max: 100_000,
+      help: "Completed frameworks kept in memory for /master/state.",
+    },
+    {
+      name: "max_completed_tasks_per_framework",
+      kind: "integer",
+      default: 1000,
+      min: 0,
+      max: 1_000_000,
+      help: "Completed tasks kept per framework for /master/state.",
+    },
+  ];
+}
+
+function allocationFlags(): FlagDef[] {
+  return [
+    { name: "allocation_interval", kind: "duration", default: 1000, min: 1, help: "Time between allocation cycles." },
+    {
+      name: "weights",
+      kind: "string",
+      check: (value) => parseWeights(String(value)).problem,
+      help: "Role weights for DRF, role=weight,... (e.g. logstash=2,spark=1); roles not listed weigh 1.",
+    },
+    {
+      name: "min_allocatable_resources",
+      kind: "string",
+      default: "cpus:0.01|mem:32",
+      check: (value) => {
+        const parsed = parseMinAllocatable(String(value));
+        return parsed.ok ? undefined : parsed.problem;
+      },
+      help: "An offer is made only if it holds at least one of these alternatives, separated by |.",
     },
   ];
 }

@@ -1,3 +1,4 @@
+import type { WebSocketHandler } from "bun";
 import type { Hono } from "hono";
 
 export interface HttpServer {
@@ -11,6 +12,9 @@ export interface ServeOptions {
   port: number;
   app: Hono;
   maxRequestBodyBytes: number;
+  /** Bun's WebSocket handler (hono/bun `websocket`) for apps that upgrade connections. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the per-socket data type is the app's
+  websocket?: WebSocketHandler<any>;
 }
 
 /** Serves a Hono app with Bun.serve; a bind failure becomes an error naming the address. */
@@ -25,7 +29,8 @@ export function serveHttp(options: ServeOptions): HttpServer {
       // the flag) is what clients see.
       maxRequestBodySize: options.maxRequestBodyBytes + 64 * 1024,
       idleTimeout: 0,
-    });
+      ...(options.websocket ? { websocket: options.websocket } : {}),
+    } as Parameters<typeof Bun.serve>[0]);
   } catch (error) {
     throw new Error(`cannot listen on ${options.ip}:${options.port}: ${(error as Error).message}`);
   }

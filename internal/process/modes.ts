@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { detectDefaultResources, parseAttributesFlag, parseResourcesFlag, withDefaults } from "../resources/index.ts";
+import { masterConfigFromFlags, startMaster } from "../master/index.ts";
 import type { ProcessContext, Service } from "./context.ts";
 import { serveModeHttp } from "./serve-mode.ts";
 
@@ -12,7 +13,7 @@ export async function startMode(ctx: ProcessContext): Promise<Service[]> {
   const { flags } = ctx;
   switch (flags.mode) {
     case "master":
-      return [serveModeHttp(ctx, "master", flags.number("port"))];
+      return (await startMaster(ctx, masterConfigFromFlags(flags), flags.number("port"))).services;
     case "agent":
       logAdvertisedResources(ctx);
       return [serveModeHttp(ctx, "agent", flags.number("port"))];

@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import { createBaseApp } from "./base-routes.ts";
 import type { ProcessContext, Service } from "./context.ts";
-import { serveHttp } from "./http-server.ts";
+import { serveHttp, type ServeOptions } from "./http-server.ts";
 
 /**
  * Builds the mode's HTTP app (base routes plus the mode's own, mounted by `mount`) and serves it
@@ -12,6 +12,7 @@ export function serveModeHttp(
   name: string,
   port: number,
   mount: (app: Hono) => void = () => {},
+  websocket?: ServeOptions["websocket"],
 ): Service {
   const app = createBaseApp({ flags: ctx.flags, metricsText: () => ctx.telemetry.metricsText() });
   mount(app);
@@ -20,6 +21,7 @@ export function serveModeHttp(
     port,
     app,
     maxRequestBodyBytes: ctx.flags.number("max_request_body_size"),
+    ...(websocket ? { websocket } : {}),
   });
   ctx.logger.info({ url: server.url, service: name }, "listening");
   return { name, url: server.url, stop: () => server.stop() };

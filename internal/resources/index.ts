@@ -15,6 +15,7 @@ export { unreservedRole } from "./types.ts";
 export { ResourcesArithmeticError, ResourcesParseError, type ParseSubject } from "./errors.ts";
 export { Resources, rangesResource, scalarResource, setResource } from "./resources.ts";
 export { parseResources, parseResourcesJSON, parseResourcesText, type ResourcesParseOptions } from "./parse.ts";
+export { parseResourcesJSONValue } from "./parse-json.ts";
 export {
   attributesToJSON,
   attributesToJSONArray,

@@ -12,7 +12,9 @@ import { numberToThousandths } from "./scalar.ts";
 import { normalizeItems } from "./sets.ts";
 import { assertNever, type Resource, type ValueRange } from "./types.ts";
 
-const knownFields: ReadonlySet<string> = new Set(["name", "type", "role", "reservations", "scalar", "ranges", "set"]);
+// `allocation_info` is what an offer to a MULTI_ROLE framework carries on each resource; frameworks
+// echo it back in their TaskInfo, and the role it names is the offer's, so it changes nothing here.
+const knownFields: ReadonlySet<string> = new Set(["name", "type", "role", "reservations", "scalar", "ranges", "set", "allocation_info"]);
 
 type Fail = (problem: string) => never;
 

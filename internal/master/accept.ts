@@ -1,0 +1,168 @@
+// ACCEPT and DECLINE. An ACCEPT is answered 202 at once, as in Mesos; what goes wrong with its
+// operations reaches the framework as TASK_ERROR (the task is malformed or asks for more than was
+// offered) or TASK_DROPPED / TASK_LOST (the offers are gone), with a message naming the problem.
+
+import { refuseFilterDurationMs } from "../allocator/index.ts";
+import { Resources, parseResourcesJSONValue, unreservedRole } from "../resources/index.ts";
+import {
+  validateLaunchGroup,
+  validateTaskInfo,
+  type ExecutorInfo,
+  type Filters,
+  type OfferOperation,
+  type SchedulerCallOf,
+  type TaskInfo,
+  type TaskStatusReason,
+} from "../wire/index.ts";
+import { sendToAgent } from "./agents.ts";
+import type { Master } from "./master.ts";
+import { masterStatus } from "./status.ts";
+import { addTask, hasCapability, taskResources } from "./tasks.ts";
+import type { FrameworkEntry, OfferEntry } from "./types.ts";
+import { taskKey } from "./types.ts";
+
+interface Launch {
+  tasks: TaskInfo[];
+  executor?: ExecutorInfo;
+}
+
+export function accept(m: Master, framework: FrameworkEntry, call: SchedulerCallOf<"ACCEPT">): void {
+  const { offer_ids: offerIds, operations, filters } = call.accept;
+  const offers: OfferEntry[] = [];
+  let offerProblem: string | undefined;
+  for (const id of offerIds) {
+    const offer = m.offers.get(id.value);
+    if (!offer || offer.frameworkId !== framework.id) offerProblem ??= `Offer ${id.value} is no longer valid`;
+    else offers.push(offer);
+  }
+  if (offers.length > 0 && offers.some((o) => o.agentId !== offers[0]!.agentId)) offerProblem ??= "Aggregated offers must belong to one agent";
+  if (offers.length > 0 && offers.some((o) => o.role !== offers[0]!.role)) offerProblem ??= "Aggregated offers must be allocated to one role";
+  if (offers.length === 0) offerProblem ??= "No offers to accept";
+  for (const offer of offers) m.takeOffer(offer.id);
+  if (offerProblem !== undefined) {
+    for (const offer of offers) m.allocator.removeOffer(offer.id);
+    dropAllTasks(m, framework, operations, offerProblem);
+    m.requestAllocation();
+    return;
+  }
+  m.metrics.offersAccepted += offers.length;
+  applyOperations(m, framework, offers, operations, filters);
+}
+
+function applyOperations(m: Master, framework: FrameworkEntry, offers: OfferEntry[], operations: OfferOperation[], filters: Filters | undefined): void {
+  const agentId = offers[0]!.agentId;
+  const role = offers[0]!.role;
+  let remaining = offers.reduce((sum, offer) => sum.plus(offer.resources), Resources.EMPTY);
+  const launches: Launch[] = [];
+  for (const [index, operation] of operations.entries()) {
+    const path = `accept.operations[${index}]`;
+    const launch = operationLaunch(m, framework, operation, path, agentId);
+    if (!launch) continue;
+    const executorResources = launch.executor?.resources ? parseResourcesJSONValue(launch.executor.resources, unreservedRole) : Resources.EMPTY;
+    const needed = launch.tasks.reduce((sum, task) => sum.plus(taskResources(task)), executorResources);
+    if (!remaining.contains(needed)) {
+      for (const task of launch.tasks) taskError(m, framework, task, "REASON_TASK_INVALID", `${path}: tasks need ${needed.toText()} but the offers hold only ${remaining.toText()}`);
+      continue;
+    }
+    remaining = remaining.minus(needed);
+    launches.push(launch);
+  }
+  const used = offers.reduce((sum, offer) => sum.plus(offer.resources), Resources.EMPTY).minus(remaining);
+  for (const offer of offers) m.allocator.removeOffer(offer.id);
+  if (!used.isEmpty()) m.allocator.recordAllocation(framework.id, agentId, role, used);
+  installFilter(m, framework.id, agentId, role, remaining, filters);
+  for (const launch of launches) launchTasks(m, framework, agentId, role, launch);
+  m.requestAllocation();
+}
+
+/** Validates one operation; returns what to launch, or undefined (after telling the framework why). */
+function operationLaunch(m: Master, framework: FrameworkEntry, operation: OfferOperation, path: string, agentId: string): Launch | undefined {
+  switch (operation.type) {
+    case "LAUNCH": {
+      const tasks: TaskInfo[] = [];
+      for (const [i, task] of operation.launch.task_infos.entries()) {
+        const problem = validateTaskInfo(task, { path: `${path}.launch.task_infos[${i}]`, operation: "LAUNCH", agentId, frameworkId: framework.id }) ?? duplicateProblem(m, framework, task, tasks);
+        if (problem) taskError(m, framework, task, "REASON_TASK_INVALID", problem);
+        else tasks.push(task);
+      }
+      return tasks.length === 0 ? undefined : { tasks };
+    }
+    case "LAUNCH_GROUP": {
+      const group = operation.launch_group;
+      const problem =
+        validateLaunchGroup(group, { path: `${path}.launch_group`, agentId, frameworkId: framework.id }) ??
+        group.task_group.tasks.map((task) => duplicateProblem(m, framework, task, [])).find((p) => p !== undefined);
+      if (problem) {
+        for (const task of group.task_group.tasks) taskError(m, framework, task, "REASON_TASK_GROUP_INVALID", problem);
+        return undefined;
+      }
+      return { tasks: group.task_group.tasks, executor: group.executor };
+    }
+    default:
+      m.logger.warn({ framework_id: framework.id, operation: operation.type, path }, "offer operation not supported; ignored");
+      return undefined;
+  }
+}
+
+function duplicateProblem(m: Master, framework: FrameworkEntry, task: TaskInfo, batch: TaskInfo[]): string | undefined {
+  const id = task.task_id.value;
+  if (m.tasks.has(taskKey(framework.id, id)) || batch.some((t) => t.task_id.value === id)) return `task_id.value: task '${id}' already exists in this framework`;
+  return undefined;
+}
+
+function launchTasks(m: Master, framework: FrameworkEntry, agentId: string, role: string, launch: Launch): void {
+  const executorId = launch.executor?.executor_id.value;
+  for (const task of launch.tasks) {
+    addTask(m, { frameworkId: framework.id, agentId, info: task, role, resources: taskResources(task), state: "TASK_STAGING", executorId: executorId ?? task.task_id.value });
+    m.metrics.countTaskState("TASK_STAGING");
+  }
+  const sent = sendToAgent(m, agentId, {
+    type: "RUN_TASKS",
+    epoch: m.epoch,
+    frameworkId: framework.id,
+    framework: framework.info,
+    tasks: launch.tasks,
+    ...(launch.executor ? { executor: launch.executor } : {}),
+  });
+  if (!sent) m.logger.warn({ agent_id: agentId, framework_id: framework.id }, "agent disconnected before RUN_TASKS; the tasks will be reconciled when it re-registers");
+  m.logger.info({ framework_id: framework.id, agent_id: agentId, tasks: launch.tasks.map((t) => t.task_id.value) }, "launching tasks");
+}
+
+function installFilter(m: Master, frameworkId: string, agentId: string, role: string, refused: Resources, filters: Filters | undefined): void {
+  if (refused.isEmpty()) return;
+  const durationMs = refuseFilterDurationMs(filters?.refuse_seconds, m.config.allocationIntervalMs);
+  m.allocator.addFilter({ frameworkId, agentId, role, refused, expiresAtMs: m.nowMs() + durationMs });
+}
+
+export function decline(m: Master, framework: FrameworkEntry, call: SchedulerCallOf<"DECLINE">): void {
+  for (const id of call.decline.offer_ids) {
+    const offer = m.offers.get(id.value);
+    if (!offer || offer.frameworkId !== framework.id) continue;
+    m.takeOffer(offer.id);
+    m.allocator.removeOffer(offer.id);
+    installFilter(m, framework.id, offer.agentId, offer.role, offer.resources, call.decline.filters);
+    m.metrics.offersDeclined += 1;
+  }
+  m.requestAllocation();
+}
+
+function taskError(m: Master, framework: FrameworkEntry, task: unknown, reason: TaskStatusReason, message: string): void {
+  const taskId = (task as TaskInfo | undefined)?.task_id?.value ?? "";
+  m.metrics.countTaskState("TASK_ERROR");
+  m.sendToFramework(framework.id, { type: "UPDATE", update: { status: masterStatus({ taskId, state: "TASK_ERROR", reason, message, nowMs: m.nowMs() }) } });
+}
+
+/** The offers were gone: every task of the call is dropped (lost, for frameworks not partition-aware). */
+function dropAllTasks(m: Master, framework: FrameworkEntry, operations: OfferOperation[], problem: string): void {
+  const state = hasCapability(framework.info, "PARTITION_AWARE") ? "TASK_DROPPED" : "TASK_LOST";
+  for (const operation of operations) {
+    const tasks = operation.type === "LAUNCH" ? operation.launch.task_infos : operation.type === "LAUNCH_GROUP" ? operation.launch_group.task_group.tasks : [];
+    for (const task of tasks) {
+      m.metrics.countTaskState(state);
+      m.sendToFramework(framework.id, {
+        type: "UPDATE",
+        update: { status: masterStatus({ taskId: task.task_id?.value ?? "", state, reason: "REASON_INVALID_OFFERS", message: problem, nowMs: m.nowMs() }) },
+      });
+    }
+  }
+}
