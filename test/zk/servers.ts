@@ -24,6 +24,7 @@ export interface ServerOptions {
   containerCheckIntervalMs?: number;
   maxClientCnxns?: number;
   snapshotEveryTxns?: number;
+  juteMaxBufferBytes?: number;
   /** Reuse this data directory (for restarts). */
   dataDir?: string;
   admin?: boolean;
@@ -38,6 +39,8 @@ export interface RunningServer {
   readonly pid: number;
   /** SIGKILL (crash) or SIGTERM (clean stop), then wait for exit. */
   stop(signal?: "SIGKILL" | "SIGTERM"): Promise<void>;
+  /** False once the process has exited (for whatever reason). */
+  alive(): boolean;
 }
 
 const BUN = path.resolve(import.meta.dir, "../../node_modules/.bin/bun");
@@ -106,6 +109,7 @@ export async function startZkLiteProcess(o: ServerOptions = {}): Promise<Running
     containerCheckIntervalMs: o.containerCheckIntervalMs ?? 60_000,
     maxClientCnxns: o.maxClientCnxns ?? 60,
     snapshotEveryTxns: o.snapshotEveryTxns ?? 100_000,
+    juteMaxBufferBytes: o.juteMaxBufferBytes ?? 0xfffff,
   };
   const proc = spawn([BUN, ZK_LITE_MAIN, JSON.stringify(options)], { stdout: "pipe", stderr: "inherit" });
   const reader = proc.stdout.getReader();
@@ -123,7 +127,7 @@ export async function startZkLiteProcess(o: ServerOptions = {}): Promise<Running
   const m = /READY (\d+) (-?\d+)/.exec(text);
   if (m === null) throw new Error(`zk-lite printed ${JSON.stringify(text)}`);
   const adminPort = Number(m[2]);
-  return { kind: "zk-lite", port: Number(m[1]), adminPort: adminPort < 0 ? null : adminPort, dataDir, pid: proc.pid, stop: stopper(proc) };
+  return { kind: "zk-lite", port: Number(m[1]), adminPort: adminPort < 0 ? null : adminPort, dataDir, pid: proc.pid, stop: stopper(proc), alive: () => proc.exitCode === null && proc.signalCode === null };
 }
 
 export async function startZooKeeperProcess(o: ServerOptions = {}): Promise<RunningServer> {
@@ -162,7 +166,7 @@ export async function startZooKeeperProcess(o: ServerOptions = {}): Promise<Runn
     cwd: dir,
   });
   await waitForRuok(port, Date.now() + START_TIMEOUT_MS, proc);
-  return { kind: "zookeeper", port, adminPort, dataDir, pid: proc.pid, stop: stopper(proc) };
+  return { kind: "zookeeper", port, adminPort, dataDir, pid: proc.pid, stop: stopper(proc), alive: () => proc.exitCode === null && proc.signalCode === null };
 }
 
 export function startServer(kind: ServerKind, o: ServerOptions = {}): Promise<RunningServer> {

@@ -8,7 +8,7 @@ import { startZkLite, type ZkLiteOptionsInput } from "../../internal/zk/index.ts
 const options = JSON.parse(process.argv[2] ?? "{}") as ZkLiteOptionsInput;
 const verbose = process.env["ZK_LITE_LOG"] === "1";
 const write = (level: string) => (obj: object, msg?: string) => {
-  if (verbose || level === "error" || level === "warn") {
+  if (verbose || level === "error") {
     process.stderr.write(`${JSON.stringify({ level, msg, ...obj }, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`);
   }
 };
