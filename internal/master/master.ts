@@ -45,6 +45,8 @@ export class Master {
   readonly completedFrameworks: FrameworkEntry[] = [];
   readonly tasks = new Map<string, TaskEntry>();
   readonly offers = new Map<string, OfferEntry>();
+  /** Agents being drained, and whether to mark them gone once drained. */
+  readonly drainMarkGone = new Map<string, boolean>();
   /** Hostnames allowed offers (--whitelist); undefined: every agent. */
   whitelist: ReadonlySet<string> | undefined;
   /** Monotonic deadline for agents recovered from the registry to re-register. */
@@ -101,6 +103,7 @@ export class Master {
     this.epoch = state.epoch;
     this.electedAtMs = this.nowMs();
     for (const [role, weight] of Object.entries(state.weights)) this.allocator.setWeight(role, weight);
+    for (const [role, limits] of Object.entries(state.quotas)) this.allocator.setQuota(role, parseResourcesJSONValue(limits, unreservedRole));
     this.restoreFromRegistry();
     this.reregisterDeadlineMs = this.monoMs() + this.config.agentReregisterTimeoutMs;
     this.startTimers();
@@ -172,11 +175,23 @@ export class Master {
       this.offers.set(offer.offerId, { id: offer.offerId, frameworkId: offer.frameworkId, agentId: offer.agentId, role: offer.role, resources: offer.resources, createdMonoMs: this.monoMs() });
       framework.offerIds.add(offer.offerId);
       const list = byFramework.get(offer.frameworkId) ?? [];
-      list.push(offerJson(offer, agent, framework));
+      const json = offerJson(offer, agent, framework);
+      const unavailability = this.unavailabilityOf(agent.record.hostname);
+      if (unavailability) json.unavailability = unavailability;
+      list.push(json);
       byFramework.set(offer.frameworkId, list);
       this.metrics.offersCreated += 1;
     }
     for (const [frameworkId, offers] of byFramework) this.sendToFramework(frameworkId, { type: "OFFERS", offers: { offers } });
+  }
+
+  /** The maintenance window an agent's machine is scheduled for, as offers carry it. */
+  private unavailabilityOf(hostname: string): Offer["unavailability"] {
+    for (const window of this.deps.registry.state().maintenance.windows) {
+      if (!window.machineIds.some((id) => id.hostname === hostname)) continue;
+      return { start: { nanoseconds: window.startNs }, ...(window.durationNs !== undefined ? { duration: { nanoseconds: window.durationNs } } : {}) };
+    }
+    return undefined;
   }
 
   /** The offer ends without a decision by the framework; its resources return to the pool. */

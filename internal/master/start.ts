@@ -11,6 +11,9 @@ import { Master } from "./master.ts";
 import { mountOperatorEndpoints } from "./operator-http.ts";
 import { FileRegistry } from "./registry/index.ts";
 import { mountSchedulerApi } from "./scheduler-http.ts";
+import { mountOperatorApi } from "./operator-v1.ts";
+import { checkDrained } from "./operations.ts";
+import { watchWhitelist } from "./whitelist.ts";
 
 export interface StartedMaster {
   master: Master;
@@ -45,6 +48,12 @@ export async function startMaster(ctx: ProcessContext, config: MasterConfig, por
   m.onFrameworkStreamClosed = (frameworkId, streamId) => frameworkDisconnected(m, frameworkId, streamId);
   m.addHousekeeping(() => checkFailoverDeadlines(m));
   m.addHousekeeping(() => checkReregisterDeadline(m));
+  m.addHousekeeping(() => checkDrained(m));
+  if (config.whitelistPath !== undefined) {
+    const whitelist = watchWhitelist(m, config.whitelistPath);
+    whitelist();
+    m.addHousekeeping(whitelist);
+  }
   await m.start();
   return {
     master: m,
@@ -65,6 +74,7 @@ function mountRoutes(app: Hono, master: () => Master, ctx: ProcessContext): void
   const lazy = new Proxy({} as Master, { get: (_target, key) => Reflect.get(master(), key) });
   mountAgentSocket(app, lazy, () => true);
   mountSchedulerApi(app, lazy, () => undefined);
+  mountOperatorApi(app, lazy, ctx.flags);
   mountOperatorEndpoints(app, lazy, {
     flags: () => effectiveFlagsForDisplay(ctx.flags),
     build: () => {
