@@ -1,0 +1,447 @@
+// The containerizer: launches tasks under per-task supervisors (supervisor.ts) so they outlive the
+// agent, isolates them with cgroups where it can (cgroups.ts) and by process tree where it cannot
+// (tree.ts), learns how they ended from the files the supervisors write (meta.ts), and re-attaches
+// after an agent restart.
+
+import { mkdirSync, readFileSync } from "node:fs";
+import type { Subprocess } from "bun";
+import { assert } from "../../runtime/index.ts";
+import {
+  cgroupPids,
+  cgroupStatistics,
+  containerCgroup,
+  createContainerCgroup,
+  detectCgroups,
+  errorText,
+  killCgroup,
+  listContainerCgroups,
+  memoryPeakBytes,
+  oomKillCount,
+  removeContainerCgroup,
+  type CgroupsLayout,
+  type CgroupStatistics,
+  type ContainerCgroup,
+} from "./cgroups.ts";
+import { healthPolicyOf, type HealthPolicy } from "./health.ts";
+import { HealthRunner } from "./health-runner.ts";
+import { ContainerMeta, currentBootId, listMetaContainerIds } from "./meta.ts";
+import { resolveOptions, type ContainerizerOptions, type ResolvedOptions } from "./options.ts";
+import { assertPathSafeId, containersMetaRoot } from "./paths.ts";
+import { isSameProcessAlive, readProcStat, readProcTable, signalPid, type ProcStat } from "./proc.ts";
+import { findSupervisorTools, lookupUser, prepareSandbox, spawnSupervisor, waitForPids } from "./spawn.ts";
+import { buildTaskChain, type SupervisorTools } from "./supervisor.ts";
+import { buildTermination } from "./termination.ts";
+import { killTree, pageBytes, snapshotTree, treeStatistics, type ProcIdentity } from "./tree.ts";
+import type {
+  Containerizer,
+  ContainerLimits,
+  ContainerTermination,
+  HealthEvent,
+  KnownContainer,
+  LaunchSpec,
+  ResourceStatistics,
+} from "./types.ts";
+
+interface Container {
+  id: string;
+  meta: ContainerMeta;
+  sandboxDir: string;
+  limits: ContainerLimits;
+  cgroup: ContainerCgroup | null;
+  taskPid: number;
+  taskStartTicks: number | undefined;
+  supervisorPid: number;
+  /** The supervisor's handle when this instance started it; null after a restart. */
+  child: Subprocess | null;
+  health: HealthRunner | null;
+  /** Tree members seen when a kill began (posix isolation): re-parented children stay reachable. */
+  remembered: ProcIdentity[];
+  killing: Promise<void> | null;
+  finishing: boolean;
+  termination: ContainerTermination | null;
+  ended: Promise<ContainerTermination>;
+  resolveEnded: (termination: ContainerTermination) => void;
+}
+
+export async function createContainerizer(options: ContainerizerOptions): Promise<Containerizer> {
+  const resolved = resolveOptions(options);
+  const tools = findSupervisorTools();
+  mkdirSync(containersMetaRoot(resolved.metaDir), { recursive: true, mode: 0o700 });
+  const layout = decideIsolation(resolved);
+  return new SupervisedContainerizer(resolved, tools, layout);
+}
+
+/** Decided once; the reason for running without cgroups is logged once, here. */
+function decideIsolation(o: ResolvedOptions): CgroupsLayout | null {
+  if (o.isolation === "posix") {
+    o.logger.info({ isolation: "none", reason: "isolation=posix" }, "running tasks without cgroups");
+    return null;
+  }
+  const detection = detectCgroups(o.cgroupsHierarchy, o.cgroupsRoot);
+  if (detection.layout === null) {
+    if (o.isolation === "cgroups") throw new Error(`cgroups isolation was requested but is not available: ${detection.reason}`);
+    o.logger.warn({ isolation: "none", reason: detection.reason }, "running tasks without cgroups");
+    return null;
+  }
+  for (const note of detection.notes) o.logger.warn({ reason: note }, "cgroups isolation is partial");
+  o.logger.info({ isolation: `cgroups-v${detection.layout.version}`, hierarchy: o.cgroupsHierarchy, root: o.cgroupsRoot }, "cgroups isolation");
+  return detection.layout;
+}
+
+class SupervisedContainerizer implements Containerizer {
+  readonly isolation: string;
+  private readonly containers = new Map<string, Container>();
+  private readonly launching = new Map<string, Promise<unknown>>();
+  private readonly terminationListeners: Array<(t: ContainerTermination) => void> = [];
+  private readonly healthListeners: Array<(e: HealthEvent) => void> = [];
+  private readonly pendingTerminations: ContainerTermination[] = [];
+  private readonly pendingHealth: HealthEvent[] = [];
+  private readonly pollTimer: ReturnType<typeof setInterval>;
+  private procSnapshot: { atMs: number; table: ProcStat[] } | null = null;
+  private closed = false;
+  private readonly isRoot = process.getuid?.() === 0;
+
+  constructor(
+    private readonly o: ResolvedOptions,
+    private readonly tools: SupervisorTools,
+    private readonly layout: CgroupsLayout | null,
+  ) {
+    this.isolation = layout === null ? "none" : `cgroups-v${layout.version}`;
+    this.pollTimer = setInterval(() => this.pollAll(), o.statusPollIntervalMs);
+    this.pollTimer.unref();
+  }
+
+  async launch(spec: LaunchSpec): Promise<{ pid: number }> {
+    assert(!this.closed, "launch after close");
+    assertPathSafeId("container id", spec.containerId);
+    assert(!this.containers.has(spec.containerId) && !this.launching.has(spec.containerId), `container ${spec.containerId} already exists`);
+    const launched = this.doLaunch(spec);
+    this.launching.set(spec.containerId, launched);
+    try {
+      return await launched;
+    } finally {
+      this.launching.delete(spec.containerId);
+    }
+  }
+
+  private async doLaunch(spec: LaunchSpec): Promise<{ pid: number }> {
+    const policy = spec.healthCheck === undefined ? null : healthPolicyOf(spec.healthCheck);
+    if (typeof policy === "string") throw new Error(`Invalid health check: ${policy}`);
+    const runAs = spec.user !== undefined && this.isRoot ? lookupUser(spec.user) : undefined;
+    const meta = new ContainerMeta(this.o.metaDir, spec.containerId);
+    assert(!meta.exists(), `container ${spec.containerId} has leftover state in ${meta.dir}`);
+    const fds = prepareSandbox(spec.sandboxDir, runAs);
+    const launchedAtMs = this.o.clock.nowMs();
+    const cgroup = this.layout === null ? null : containerCgroup(this.layout, spec.containerId);
+    let child: Subprocess;
+    let container: Container | undefined;
+    try {
+      meta.writeLaunch({ containerId: spec.containerId, sandboxDir: spec.sandboxDir, launchedAtMs, bootId: currentBootId(), limits: spec.limits, healthCheck: spec.healthCheck, env: spec.env, cgroups: cgroup !== null });
+      if (cgroup !== null) createContainerCgroup(cgroup, spec.limits, this.o.enableCfs);
+      const chain = buildTaskChain({ command: spec.command, env: spec.env, runAs }, this.tools);
+      const onExit = () => container !== undefined && this.check(container);
+      child = spawnSupervisor({ tools: this.tools, meta, sandboxDir: spec.sandboxDir, procsFiles: cgroup?.procsFiles ?? [], chain, env: spec.env, onExit }, fds);
+    } catch (error) {
+      await this.undoLaunch(meta, cgroup);
+      throw error;
+    }
+    const supervisorGone = () => child.exitCode !== null || child.signalCode !== null;
+    const pids = await waitForPids(meta, supervisorGone, this.o.launchPidWaitMs).catch(async (error: unknown) => {
+      signalPid(child.pid, "SIGKILL");
+      await this.undoLaunch(meta, cgroup);
+      throw error;
+    });
+    const taskStartTicks = this.taskStartTicksOf(pids.taskPid, pids.supervisorPid);
+    if (taskStartTicks !== undefined) meta.writeTaskStartTicks(taskStartTicks);
+    container = this.track({ id: spec.containerId, meta, sandboxDir: spec.sandboxDir, limits: spec.limits, cgroup, ...pids, taskStartTicks, child });
+    this.startHealth(container, policy, spec.env, launchedAtMs);
+    this.o.logger.info({ container_id: spec.containerId, pid: pids.taskPid, isolation: this.isolation }, "launched task");
+    this.check(container);
+    return { pid: pids.taskPid };
+  }
+
+  private async undoLaunch(meta: ContainerMeta, cgroup: ContainerCgroup | null): Promise<void> {
+    if (cgroup !== null) {
+      await killCgroup(cgroup);
+      await removeContainerCgroup(cgroup);
+    }
+    meta.remove();
+  }
+
+  /** The task's start time, but only while it is provably the supervisor's child. */
+  private taskStartTicksOf(taskPid: number, supervisorPid: number): number | undefined {
+    const stat = readProcStat(taskPid);
+    return stat !== null && stat.ppid === supervisorPid ? stat.startTicks : undefined;
+  }
+
+  private track(fields: Pick<Container, "id" | "meta" | "sandboxDir" | "limits" | "cgroup" | "taskPid" | "supervisorPid" | "taskStartTicks" | "child">): Container {
+    let resolveEnded!: (t: ContainerTermination) => void;
+    const ended = new Promise<ContainerTermination>((resolve) => (resolveEnded = resolve));
+    const container: Container = { ...fields, health: null, remembered: [], killing: null, finishing: false, termination: null, ended, resolveEnded };
+    this.containers.set(fields.id, container);
+    return container;
+  }
+
+  private startHealth(c: Container, policy: HealthPolicy | null, env: Record<string, string>, startedMs: number): void {
+    if (policy === null) return;
+    c.health = new HealthRunner({
+      containerId: c.id,
+      policy,
+      sandboxDir: c.sandboxDir,
+      env,
+      startedMs,
+      clock: this.o.clock,
+      logger: this.o.logger,
+      emit: (event) => this.emitHealth(event),
+      shell: this.tools.sh,
+    });
+    c.health.start();
+  }
+
+  async kill(containerId: string, gracePeriodMs: number): Promise<void> {
+    assert(gracePeriodMs >= 0, `grace period must not be negative: ${gracePeriodMs}`);
+    await this.launching.get(containerId)?.catch(() => "launch failed; nothing to kill");
+    const c = this.containers.get(containerId);
+    if (c === undefined) {
+      this.o.logger.debug({ container_id: containerId }, "kill of an unknown container");
+      return;
+    }
+    if (c.termination !== null) return;
+    c.killing ??= this.doKill(c, gracePeriodMs);
+    await c.killing;
+  }
+
+  private async doKill(c: Container, gracePeriodMs: number): Promise<void> {
+    c.meta.markKilled();
+    const alive = isSameProcessAlive(c.taskPid, c.taskStartTicks);
+    if (c.cgroup === null) c.remembered = snapshotTree(c.taskPid, c.taskStartTicks);
+    if (alive) signalPid(-c.taskPid, "SIGTERM");
+    this.o.logger.info({ container_id: c.id, pid: c.taskPid, grace_period_ms: gracePeriodMs }, "killing task");
+    const graceful = await this.waitEnded(c, gracePeriodMs);
+    if (!graceful) {
+      if (c.cgroup !== null) await killCgroup(c.cgroup);
+      else await killTree(c.taskPid, c.taskStartTicks, c.remembered);
+    }
+    if (await this.waitEnded(c, this.o.killSettleMs)) return;
+    this.o.logger.error({ container_id: c.id, pid: c.taskPid }, "supervisor recorded no status after the kill");
+    await this.finish(c, null, "the supervisor recorded no exit status after the kill");
+  }
+
+  /** Polls quickly until the container has ended or waitMs passed; true when it ended. */
+  private async waitEnded(c: Container, waitMs: number): Promise<boolean> {
+    const deadline = performance.now() + waitMs;
+    for (;;) {
+      this.check(c);
+      if (c.termination !== null) return true;
+      const leftMs = deadline - performance.now();
+      if (leftMs <= 0) return false;
+      await Promise.race([c.ended, Bun.sleep(Math.min(this.o.killPollIntervalMs, leftMs))]);
+    }
+  }
+
+  /** Looks for the end of one container; cheap enough to run for every container every poll. */
+  private check(c: Container): void {
+    if (c.termination !== null || c.finishing || this.closed) return;
+    try {
+      if (c.meta.hasStatus()) {
+        this.finishInBackground(c, c.meta.readStatus());
+        return;
+      }
+      if (c.cgroup !== null && !c.meta.hasMemoryLimitation() && oomKillCount(c.cgroup) > 0) {
+        // Mesos destroys a container on a memory limitation, whichever process the OOM killer chose.
+        this.o.logger.warn({ container_id: c.id }, "memory limit exceeded; destroying the container");
+        c.meta.markMemoryLimitation();
+        void killCgroup(c.cgroup);
+        return;
+      }
+      if (this.supervisorAlive(c) || c.meta.hasStatus()) return;
+      if (!isSameProcessAlive(c.taskPid, c.taskStartTicks)) {
+        this.finishInBackground(c, null, "the supervisor ended without recording the task's exit status");
+      }
+    } catch (error) {
+      this.o.logger.error({ container_id: c.id, err: errorText(error) }, "checking container failed");
+    }
+  }
+
+  private supervisorAlive(c: Container): boolean {
+    if (c.child !== null) return c.child.exitCode === null && c.child.signalCode === null;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${c.supervisorPid}/cmdline`, "utf8");
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") return false;
+      throw error;
+    }
+    // A reused pid would not carry our meta dir in its arguments; a zombie has no cmdline at all.
+    return cmdline.split("\0").includes(c.meta.dir);
+  }
+
+  private finishInBackground(c: Container, shellStatus: number | null, unknownReason?: string): void {
+    this.finish(c, shellStatus, unknownReason).catch((error: unknown) => {
+      this.o.logger.error({ container_id: c.id, err: errorText(error) }, "finishing container failed");
+    });
+  }
+
+  private async finish(c: Container, shellStatus: number | null, unknownReason?: string): Promise<void> {
+    if (c.finishing || c.termination !== null) return;
+    c.finishing = true;
+    c.health?.stop();
+    try {
+      // Mesos destroys a container when its task ends: nothing the task left behind keeps running.
+      if (c.cgroup !== null) await killCgroup(c.cgroup);
+      else await killTree(c.taskPid, c.taskStartTicks, c.remembered);
+    } catch (error) {
+      this.o.logger.error({ container_id: c.id, err: errorText(error) }, "failed to kill what the task left behind");
+    }
+    const memoryLimitExceeded = c.meta.hasMemoryLimitation() || (c.cgroup !== null && oomKillCount(c.cgroup) > 0);
+    const termination = buildTermination({
+      containerId: c.id,
+      shellStatus,
+      memoryLimitExceeded,
+      killedByAgent: c.meta.isKilled(),
+      memory: c.cgroup === null ? undefined : { limitBytes: c.limits.memoryBytes, peakBytes: memoryPeakBytes(c.cgroup) },
+      unknownReason,
+    });
+    c.termination = termination;
+    c.resolveEnded(termination);
+    this.o.logger.info({ container_id: c.id, exit_code: termination.exitCode, signal: termination.signal, message: termination.message }, "task ended");
+    this.emitTermination(termination);
+  }
+
+  private pollAll(): void {
+    for (const c of this.containers.values()) this.check(c);
+  }
+
+  async recover(known: KnownContainer[]): Promise<void> {
+    assert(!this.closed, "recover after close");
+    const knownIds = new Set(known.map((k) => k.containerId));
+    for (const k of known) {
+      if (this.containers.has(k.containerId)) continue;
+      await this.recoverOne(k);
+    }
+    await this.destroyOrphans(knownIds);
+  }
+
+  private async recoverOne(k: KnownContainer): Promise<void> {
+    const meta = new ContainerMeta(this.o.metaDir, k.containerId);
+    const record = meta.readLaunch();
+    const cgroup = this.layout !== null && record?.cgroups === true ? containerCgroup(this.layout, k.containerId) : null;
+    const lost = (reason: string) => this.reportLost(k, meta, cgroup, reason);
+    if (record === null) return lost("the containerizer has no record of it (the agent stopped during the launch)");
+    if (record.bootId !== currentBootId()) return lost("the host rebooted since the launch");
+    const pids = meta.readPids();
+    if (pids === null) return lost("the agent stopped before the task started");
+    if (k.pid !== undefined && k.pid !== pids.taskPid) {
+      this.o.logger.warn({ container_id: k.containerId, checkpointed_pid: k.pid, pid: pids.taskPid }, "checkpointed pid differs; using the supervisor's");
+    }
+    const taskStartTicks = meta.readTaskStartTicks() ?? this.taskStartTicksOf(pids.taskPid, pids.supervisorPid);
+    const c = this.track({ id: k.containerId, meta, sandboxDir: record.sandboxDir, limits: record.limits, cgroup, ...pids, taskStartTicks, child: null });
+    if (meta.isKilled() && !meta.hasStatus()) {
+      // The agent died during a kill; finish it (the grace period has long begun).
+      void this.kill(c.id, 0);
+    }
+    const check = k.healthCheck ?? record.healthCheck;
+    const policy = check === undefined ? null : healthPolicyOf(check);
+    this.startHealth(c, typeof policy === "string" ? null : policy, record.env, record.launchedAtMs);
+    this.o.logger.info({ container_id: c.id, pid: c.taskPid }, "recovered container");
+    this.check(c);
+  }
+
+  private async reportLost(k: KnownContainer, meta: ContainerMeta, cgroup: ContainerCgroup | null, reason: string): Promise<void> {
+    this.o.logger.warn({ container_id: k.containerId, reason }, "container lost");
+    if (cgroup !== null) await killCgroup(cgroup);
+    const c = this.track({ id: k.containerId, meta, sandboxDir: k.sandboxDir, limits: k.limits, cgroup, taskPid: k.pid ?? 0, supervisorPid: 0, taskStartTicks: undefined, child: null });
+    c.finishing = true;
+    const termination = buildTermination({ containerId: k.containerId, shellStatus: null, memoryLimitExceeded: false, killedByAgent: meta.isKilled(), unknownReason: reason });
+    c.termination = termination;
+    c.resolveEnded(termination);
+    this.emitTermination(termination);
+  }
+
+  /** Containers (meta dirs, cgroups) the agent no longer knows: killed and removed, as Mesos does. */
+  private async destroyOrphans(knownIds: ReadonlySet<string>): Promise<void> {
+    const orphanIds = new Set(listMetaContainerIds(this.o.metaDir).filter((id) => !knownIds.has(id) && !this.containers.has(id)));
+    if (this.layout !== null) {
+      for (const id of listContainerCgroups(this.layout)) if (!knownIds.has(id) && !this.containers.has(id)) orphanIds.add(id);
+    }
+    for (const id of orphanIds) {
+      this.o.logger.warn({ container_id: id }, "destroying orphan container");
+      const meta = new ContainerMeta(this.o.metaDir, id);
+      const pids = meta.readPids();
+      const cgroup = this.layout === null ? null : containerCgroup(this.layout, id);
+      if (cgroup !== null && cgroupPids(cgroup).length > 0) await killCgroup(cgroup);
+      if (pids !== null && !meta.hasStatus()) await killTree(pids.taskPid, meta.readTaskStartTicks(), []);
+      if (cgroup !== null) await removeContainerCgroup(cgroup);
+      meta.remove();
+    }
+  }
+
+  async usage(containerId: string): Promise<ResourceStatistics | undefined> {
+    const c = this.containers.get(containerId);
+    if (c === undefined || c.termination !== null) return undefined;
+    const measured: CgroupStatistics =
+      c.cgroup !== null ? cgroupStatistics(c.cgroup) : treeStatistics(this.procTable(), c.taskPid, c.taskStartTicks, pageBytes());
+    return { timestamp: this.o.clock.nowMs() / 1000, cpus_limit: c.limits.cpus, mem_limit_bytes: c.limits.memoryBytes, ...measured };
+  }
+
+  /** One /proc walk serves many usage() calls (the monitor asks for every container at once). */
+  private procTable(): ProcStat[] {
+    const nowMs = performance.now();
+    if (this.procSnapshot === null || nowMs - this.procSnapshot.atMs > this.o.procSnapshotMaxAgeMs) {
+      this.procSnapshot = { atMs: nowMs, table: readProcTable() };
+    }
+    return this.procSnapshot.table;
+  }
+
+  async cleanup(containerId: string): Promise<void> {
+    await this.launching.get(containerId)?.catch(() => "launch failed; undoLaunch cleaned up");
+    const c = this.containers.get(containerId);
+    if (c !== undefined && c.termination === null) await this.kill(containerId, 0);
+    c?.health?.stop();
+    const meta = c?.meta ?? new ContainerMeta(this.o.metaDir, containerId);
+    const cgroup = c?.cgroup ?? (this.layout !== null && meta.readLaunch()?.cgroups === true ? containerCgroup(this.layout, containerId) : null);
+    if (cgroup !== null) {
+      await killCgroup(cgroup);
+      await removeContainerCgroup(cgroup);
+    }
+    meta.remove();
+    this.containers.delete(containerId);
+  }
+
+  onTermination(listener: (termination: ContainerTermination) => void): void {
+    this.terminationListeners.push(listener);
+    for (const t of this.pendingTerminations.splice(0)) this.deliver(listener, t);
+  }
+
+  onHealth(listener: (event: HealthEvent) => void): void {
+    this.healthListeners.push(listener);
+    for (const e of this.pendingHealth.splice(0)) this.deliver(listener, e);
+  }
+
+  /** Events before the first listener are kept, so recover() may run before the core subscribes. */
+  private emitTermination(t: ContainerTermination): void {
+    if (this.closed) return;
+    if (this.terminationListeners.length === 0) this.pendingTerminations.push(t);
+    for (const l of this.terminationListeners) this.deliver(l, t);
+  }
+
+  private emitHealth(e: HealthEvent): void {
+    if (this.closed) return;
+    if (this.healthListeners.length === 0) this.pendingHealth.push(e);
+    for (const l of this.healthListeners) this.deliver(l, e);
+  }
+
+  private deliver<T>(listener: (value: T) => void, value: T): void {
+    try {
+      listener(value);
+    } catch (error) {
+      this.o.logger.error({ err: errorText(error) }, "containerizer listener threw");
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.pollTimer);
+    for (const c of this.containers.values()) c.health?.stop();
+  }
+}

@@ -1,0 +1,26 @@
+// The agent's containerizer: processes, sandboxes, isolation, health checks. The agent core talks
+// to it only through the Containerizer contract in types.ts.
+
+export type {
+  Containerizer,
+  ContainerLimits,
+  ContainerTermination,
+  HealthEvent,
+  KnownContainer,
+  LaunchSpec,
+  ResourceStatistics,
+} from "./types.ts";
+export { createContainerizer } from "./containerizer.ts";
+export type { ContainerizerLogger, ContainerizerOptions, IsolationChoice } from "./options.ts";
+export {
+  containerMetaDir,
+  executorRunsPath,
+  replaceSymlink,
+  runsLatestPath,
+  sandboxPath,
+  updateAgentLatest,
+  updateRunsLatest,
+} from "./paths.ts";
+export { healthCheckDefaults, healthPolicyOf, type HealthPolicy } from "./health.ts";
+export { cpuSharesFor, cpuWeightFromShares, memoryLimitBytesMin } from "./cgroups-math.ts";
+export { signalName, signalText } from "./termination.ts";

@@ -1,0 +1,122 @@
+// Starting a supervisor: find the tools, resolve the task user, make the sandbox's output files,
+// spawn the supervisor detached with stdio on those files, and wait for the task's pid.
+
+import { chownSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { buildSupervisorArgs, supervisorScript, type SupervisorTools } from "./supervisor.ts";
+import type { ContainerMeta } from "./meta.ts";
+
+const toolDirs = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"];
+
+function findTool(name: string): string | null {
+  for (const dir of toolDirs) {
+    const path = join(dir, name);
+    if (existsSync(path)) return path;
+  }
+  return null;
+}
+
+/** Finds what the supervisor needs; throws naming the missing tool. */
+export function findSupervisorTools(): SupervisorTools {
+  const required = (name: string) => {
+    const path = findTool(name);
+    if (path === null) throw new Error(`containerizer needs '${name}' (util-linux/coreutils) in ${toolDirs.join(":")}`);
+    return path;
+  };
+  if (!existsSync("/bin/sh")) throw new Error("containerizer needs /bin/sh");
+  return { sh: "/bin/sh", setsid: required("setsid"), env: required("env"), mv: required("mv"), setpriv: findTool("setpriv"), perl: findTool("perl") };
+}
+
+const userCache = new Map<string, { uid: number; gid: number }>();
+
+/** Numeric ids of a user through NSS (`id`), so LDAP and the like work as they do for su. */
+export function lookupUser(user: string): { uid: number; gid: number } {
+  const cached = userCache.get(user);
+  if (cached !== undefined) return cached;
+  const id = (flag: string) => {
+    const result = Bun.spawnSync({ cmd: ["id", flag, "--", user], stdio: ["ignore", "pipe", "pipe"] });
+    const value = Number(result.stdout.toString().trim());
+    if (result.exitCode !== 0 || !Number.isInteger(value)) throw new Error(`Failed to find user '${user}': ${result.stderr.toString().trim()}`);
+    return value;
+  };
+  const ids = { uid: id("-u"), gid: id("-g") };
+  userCache.set(user, ids);
+  return ids;
+}
+
+/** The sandbox with empty `stdout` and `stderr`, owned by the task's user. Returns open fds. */
+export function prepareSandbox(sandboxDir: string, runAs: { uid: number; gid: number } | undefined): { stdoutFd: number; stderrFd: number } {
+  mkdirSync(sandboxDir, { recursive: true, mode: 0o755 });
+  const stdoutFd = openSync(join(sandboxDir, "stdout"), "a", 0o644);
+  const stderrFd = openSync(join(sandboxDir, "stderr"), "a", 0o644);
+  if (runAs !== undefined) {
+    chownSync(sandboxDir, runAs.uid, runAs.gid);
+    chownSync(join(sandboxDir, "stdout"), runAs.uid, runAs.gid);
+    chownSync(join(sandboxDir, "stderr"), runAs.uid, runAs.gid);
+  }
+  return { stdoutFd, stderrFd };
+}
+
+export interface SpawnInput {
+  tools: SupervisorTools;
+  meta: ContainerMeta;
+  sandboxDir: string;
+  procsFiles: readonly string[];
+  chain: readonly string[];
+  env: Record<string, string>;
+  onExit: () => void;
+}
+
+/**
+ * Spawns the supervisor in its own session (detached), with no pipe to the agent: stdin is
+ * /dev/null, stdout and stderr are the sandbox files. unref() lets the agent exit without it.
+ */
+export function spawnSupervisor(input: SpawnInput, fds: { stdoutFd: number; stderrFd: number }): Subprocess {
+  const args = buildSupervisorArgs({
+    containerMetaDir: input.meta.dir,
+    procsFiles: input.procsFiles,
+    sandboxDir: input.sandboxDir,
+    chain: input.chain,
+  });
+  try {
+    const child = Bun.spawn({
+      cmd: [input.tools.sh, "-c", supervisorScript(input.tools), "cluster-supervisor", ...args],
+      env: input.env,
+      cwd: input.sandboxDir,
+      stdio: ["ignore", fds.stdoutFd, fds.stderrFd],
+      detached: true,
+      onExit: input.onExit,
+    });
+    child.unref();
+    return child;
+  } finally {
+    closeSync(fds.stdoutFd);
+    closeSync(fds.stderrFd);
+  }
+}
+
+/**
+ * Waits for the supervisor's `pids` line. Backs off from 1 ms so a fast launch costs little; gives
+ * up when the supervisor is gone without writing it, or after waitMs.
+ */
+export async function waitForPids(
+  meta: ContainerMeta,
+  supervisorGone: () => boolean,
+  waitMs: number,
+): Promise<{ taskPid: number; supervisorPid: number }> {
+  const deadline = performance.now() + waitMs;
+  let sleepMs = 1;
+  for (;;) {
+    const pids = meta.readPids();
+    if (pids !== null) return pids;
+    if (supervisorGone()) {
+      const last = meta.readPids();
+      if (last !== null) return last;
+      throw new Error("supervisor exited before starting the task (see the sandbox's stderr)");
+    }
+    if (performance.now() > deadline) throw new Error(`supervisor did not record the task's pid within ${waitMs} ms`);
+    await Bun.sleep(sleepMs);
+    sleepMs = Math.min(sleepMs * 2, 20);
+  }
+}

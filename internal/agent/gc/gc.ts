@@ -1,0 +1,156 @@
+// Sandbox garbage collection: the schedule is a JSON file in the meta dir, replaced atomically and
+// fsynced on every change, so a removal scheduled before an agent restart still happens after it.
+// The core calls prune() every --disk_watch_interval.
+
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statfsSync, writeSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { assert, realClock, type Clock } from "../../runtime/index.ts";
+import { dueEntries, gcDelayMsDefault, gcDiskHeadroomDefault, gcMaxAgeMs, type GcEntry } from "./gc-core.ts";
+
+export interface GcLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Most paths the schedule holds; past it the earliest-due path is removed at once (logged). */
+export const gcEntriesMax = 100_000;
+/** Most removals one prune performs; the rest wait for the next prune. */
+export const gcRemovalsPerPruneMax = 1_000;
+
+export interface SandboxGcOptions {
+  /** The schedule lives in `<stateDir>/gc.json`. */
+  stateDir: string;
+  /** Only paths below this directory (the work dir) may be scheduled. */
+  rootDir: string;
+  gcDelayMs?: number;
+  gcDiskHeadroom?: number;
+  /** Fraction of the disk in use, in [0, 1]. Default: statfs of rootDir, as Mesos's fs::usage. */
+  diskUsage?: (path: string) => Promise<number>;
+  /** Default: rm -rf. */
+  remove?: (path: string) => Promise<void>;
+  clock?: Clock;
+  logger?: GcLogger;
+}
+
+export interface PruneResult {
+  removed: string[];
+  failed: string[];
+  diskUsage: number;
+  maxAgeMs: number;
+}
+
+/** Mesos's fs::usage: blocks in use over all blocks. */
+export async function diskUsageFraction(path: string): Promise<number> {
+  const s = statfsSync(path);
+  return s.blocks === 0 ? 0 : (s.blocks - s.bfree) / s.blocks;
+}
+
+export class SandboxGc {
+  private readonly entries = new Map<string, GcEntry>();
+  private readonly statePath: string;
+  private readonly rootDir: string;
+  private readonly gcDelayMs: number;
+  private readonly gcDiskHeadroom: number;
+  private readonly clock: Clock;
+  private readonly logger: GcLogger | undefined;
+  private readonly diskUsage: (path: string) => Promise<number>;
+  private readonly remove: (path: string) => Promise<void>;
+
+  constructor(options: SandboxGcOptions) {
+    this.statePath = join(options.stateDir, "gc.json");
+    this.rootDir = resolve(options.rootDir);
+    this.gcDelayMs = options.gcDelayMs ?? gcDelayMsDefault;
+    this.gcDiskHeadroom = options.gcDiskHeadroom ?? gcDiskHeadroomDefault;
+    assert(this.gcDelayMs >= 0, `gc_delay must not be negative: ${this.gcDelayMs}`);
+    assert(this.gcDiskHeadroom >= 0 && this.gcDiskHeadroom <= 1, `gc_disk_headroom must be in [0, 1]: ${this.gcDiskHeadroom}`);
+    this.clock = options.clock ?? realClock;
+    this.logger = options.logger;
+    this.diskUsage = options.diskUsage ?? diskUsageFraction;
+    this.remove = options.remove ?? ((path) => rm(path, { recursive: true, force: true }));
+    mkdirSync(options.stateDir, { recursive: true });
+    this.load();
+  }
+
+  /** Schedules a path for removal after delayMs (default gc_delay). Rescheduling replaces. */
+  async schedule(path: string, delayMs: number = this.gcDelayMs): Promise<void> {
+    const absolute = resolve(path);
+    assert(absolute.startsWith(this.rootDir + "/"), `gc may only remove paths below ${this.rootDir}: ${absolute}`);
+    assert(delayMs >= 0, `gc delay must not be negative: ${delayMs}`);
+    const nowMs = this.clock.nowMs();
+    this.entries.set(absolute, { path: absolute, scheduledAtMs: nowMs, removeAtMs: nowMs + delayMs });
+    if (this.entries.size > gcEntriesMax) await this.removeOverflow();
+    this.persist();
+  }
+
+  /** Keeps a path (e.g. a sandbox that is in use again). True when it was scheduled. */
+  unschedule(path: string): boolean {
+    const removed = this.entries.delete(resolve(path));
+    if (removed) this.persist();
+    return removed;
+  }
+
+  scheduled(): GcEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.removeAtMs - b.removeAtMs);
+  }
+
+  /** Removes what is due now, sooner the fuller the disk. */
+  async prune(): Promise<PruneResult> {
+    const diskUsage = await this.diskUsage(this.rootDir);
+    const maxAgeMs = gcMaxAgeMs(this.gcDelayMs, this.gcDiskHeadroom, diskUsage);
+    const due = dueEntries(this.entries.values(), this.clock.nowMs(), this.gcDelayMs, maxAgeMs).slice(0, gcRemovalsPerPruneMax);
+    const removed: string[] = [];
+    const failed: string[] = [];
+    for (const entry of due) {
+      try {
+        await this.remove(entry.path);
+        removed.push(entry.path);
+      } catch (error) {
+        // Like Mesos, a path that cannot be removed is dropped from the schedule, with an error.
+        failed.push(entry.path);
+        this.logger?.error({ path: entry.path, err: String(error) }, "gc failed to remove path");
+      }
+      this.entries.delete(entry.path);
+    }
+    if (due.length > 0) {
+      this.persist();
+      this.logger?.info({ removed: removed.length, failed: failed.length, disk_usage: diskUsage, max_age_ms: maxAgeMs }, "gc pruned sandboxes");
+    }
+    return { removed, failed, diskUsage, maxAgeMs };
+  }
+
+  private async removeOverflow(): Promise<void> {
+    const [earliest] = dueEntries(this.entries.values(), Number.POSITIVE_INFINITY, 0, 0);
+    assert(earliest !== undefined, "overflowing schedule has entries");
+    this.logger?.warn({ path: earliest.path, entries_max: gcEntriesMax }, "gc schedule full; removing the earliest-due path now");
+    this.entries.delete(earliest.path);
+    await this.remove(earliest.path);
+  }
+
+  private load(): void {
+    if (!existsSync(this.statePath)) return;
+    const parsed = JSON.parse(readFileSync(this.statePath, "utf8")) as { version: number; entries: GcEntry[] };
+    assert(parsed.version === 1 && Array.isArray(parsed.entries), `unknown gc state format in ${this.statePath}`);
+    for (const e of parsed.entries) this.entries.set(e.path, e);
+  }
+
+  /** tmp file, fsync, rename over, fsync the directory: the schedule is either old or new, never torn. */
+  private persist(): void {
+    const tmp = `${this.statePath}.tmp`;
+    const fd = openSync(tmp, "w", 0o600);
+    try {
+      writeSync(fd, JSON.stringify({ version: 1, entries: this.scheduled() }));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.statePath);
+    const dirFd = openSync(dirname(this.statePath), "r");
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  }
+}
