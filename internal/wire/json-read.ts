@@ -122,9 +122,13 @@ export function optionalInteger(
   return value === undefined ? undefined : expectInteger(value, fieldPath(path, name), unsigned);
 }
 
+const int64Max = 9_223_372_036_854_775_807;
+
 export function expectInteger(value: unknown, path: string, unsigned = false): number {
   const number = expectNumber(value, path);
-  if (!Number.isSafeInteger(number)) return fail(path, `expected an integer, got ${number}`);
+  // int64 fields such as TimeInfo.nanoseconds hold values past 2^53 (now is about 1.8e18 ns); a
+  // double keeps them to within a few hundred nanoseconds, which is all they are used for.
+  if (!Number.isInteger(number) || Math.abs(number) > int64Max) return fail(path, `expected an integer, got ${number}`);
   if (unsigned && number < 0) return fail(path, `must not be negative, got ${number}`);
   return number;
 }
