@@ -17,6 +17,7 @@ import {
 import { sendToAgent } from "./agents.ts";
 import type { Master } from "./master.ts";
 import { masterStatus } from "./status.ts";
+import { reservedResources, withReservations } from "./reservations.ts";
 import { addTask, hasCapability, taskResources } from "./tasks.ts";
 import type { FrameworkEntry, OfferEntry } from "./types.ts";
 import { taskKey } from "./types.ts";
@@ -52,27 +53,85 @@ export function accept(m: Master, framework: FrameworkEntry, call: SchedulerCall
 function applyOperations(m: Master, framework: FrameworkEntry, offers: OfferEntry[], operations: OfferOperation[], filters: Filters | undefined): void {
   const agentId = offers[0]!.agentId;
   const role = offers[0]!.role;
-  let remaining = offers.reduce((sum, offer) => sum.plus(offer.resources), Resources.EMPTY);
-  const launches: Launch[] = [];
+  const work: AcceptWork = { agentId, remaining: offers.reduce((sum, offer) => sum.plus(offer.resources), Resources.EMPTY), launched: Resources.EMPTY, launches: [], dynamicChange: undefined };
   for (const [index, operation] of operations.entries()) {
     const path = `accept.operations[${index}]`;
+    if (operation.type === "RESERVE" || operation.type === "UNRESERVE") {
+      applyReservation(m, framework, work, operation, path, role);
+      continue;
+    }
     const launch = operationLaunch(m, framework, operation, path, agentId);
     if (!launch) continue;
     const executorResources = launch.executor?.resources ? parseResourcesJSONValue(launch.executor.resources, unreservedRole) : Resources.EMPTY;
     const needed = launch.tasks.reduce((sum, task) => sum.plus(taskResources(task)), executorResources);
-    if (!remaining.contains(needed)) {
-      for (const task of launch.tasks) taskError(m, framework, task, "REASON_TASK_INVALID", `${path}: tasks need ${needed.toText()} but the offers hold only ${remaining.toText()}`);
+    if (!work.remaining.contains(needed)) {
+      for (const task of launch.tasks) taskError(m, framework, task, "REASON_TASK_INVALID", `${path}: tasks need ${needed.toText()} but the offers hold only ${work.remaining.toText()}`);
       continue;
     }
-    remaining = remaining.minus(needed);
-    launches.push(launch);
+    work.remaining = work.remaining.minus(needed);
+    work.launched = work.launched.plus(needed);
+    work.launches.push(launch);
   }
-  const used = offers.reduce((sum, offer) => sum.plus(offer.resources), Resources.EMPTY).minus(remaining);
   for (const offer of offers) m.allocator.removeOffer(offer.id);
-  if (!used.isEmpty()) m.allocator.recordAllocation(framework.id, agentId, role, used);
-  installFilter(m, framework.id, agentId, role, remaining, filters);
-  for (const launch of launches) launchTasks(m, framework, agentId, role, launch);
+  if (work.dynamicChange) commitReservations(m, agentId, work.dynamicChange);
+  if (!work.launched.isEmpty()) m.allocator.recordAllocation(framework.id, agentId, role, work.launched);
+  installFilter(m, framework.id, agentId, role, work.remaining, filters);
+  for (const launch of work.launches) launchTasks(m, framework, agentId, role, launch);
   m.requestAllocation();
+}
+
+interface AcceptWork {
+  agentId: string;
+  remaining: Resources;
+  launched: Resources;
+  launches: Launch[];
+  /** The agent's dynamic reservations after this call, when it changes them. */
+  dynamicChange: Resources | undefined;
+}
+
+/** RESERVE turns offered unreserved resources into the role's; UNRESERVE undoes dynamic ones. */
+function applyReservation(m: Master, framework: FrameworkEntry, work: AcceptWork, operation: Extract<OfferOperation, { type: "RESERVE" | "UNRESERVE" }>, path: string, role: string): void {
+  const resources = operation.type === "RESERVE" ? operation.reserve.resources : operation.unreserve.resources;
+  const { reserved, problem } = reservedResources(resources);
+  const fail = (text: string): void => {
+    m.logger.warn({ framework_id: framework.id, operation: operation.type, problem: text }, "reservation refused");
+    // Mesos reports a failed operation only to frameworks that gave it an id, as OPERATION_ERROR.
+    if (operation.id) {
+      m.sendToFramework(framework.id, { type: "UPDATE_OPERATION_STATUS", update_operation_status: { status: { operation_id: operation.id, state: "OPERATION_ERROR", message: `${path}: ${text}`, agent_id: { value: work.agentId } } } });
+    }
+  };
+  if (problem) return fail(problem);
+  if (reserved.roles().some((r) => r !== role)) return fail(`reservations must be for the offer's role '${role}'`);
+  const unreserved = reserved.flatten(unreservedRole);
+  const dynamic = work.dynamicChange ?? currentDynamic(m, work.agentId);
+  if (operation.type === "RESERVE") {
+    if (!work.remaining.contains(unreserved)) return fail(`the offers do not hold ${unreserved.toText()} unreserved`);
+    work.remaining = work.remaining.minus(unreserved).plus(reserved);
+    work.dynamicChange = dynamic.plus(reserved);
+  } else {
+    if (!dynamic.contains(reserved) || !work.remaining.contains(reserved)) return fail(`${reserved.toText()} is not dynamically reserved in the offers`);
+    work.remaining = work.remaining.minus(reserved).plus(unreserved);
+    work.dynamicChange = dynamic.minus(reserved);
+  }
+}
+
+function currentDynamic(m: Master, agentId: string): Resources {
+  const record = m.agents.get(agentId)?.record;
+  return record?.dynamicReservations ? parseResourcesJSONValue(record.dynamicReservations, unreservedRole) : Resources.EMPTY;
+}
+
+/** The agent's new dynamic reservations: the allocator's total follows, and the registry keeps them. */
+function commitReservations(m: Master, agentId: string, dynamic: Resources): void {
+  const agent = m.agents.get(agentId);
+  if (!agent) return;
+  const advertised = agent.total.minus(currentDynamic(m, agentId)).plus(currentDynamic(m, agentId).flatten(unreservedRole));
+  const total = withReservations(advertised, dynamic);
+  if (!total) return;
+  agent.total = total;
+  agent.record = { ...agent.record, dynamicReservations: dynamic.toJSON() };
+  m.allocator.updateAgent(agentId, { total });
+  void m.deps.registry.apply({ type: "UPDATE_AGENT", agentId, changes: { dynamicReservations: dynamic.toJSON() } });
+  m.logger.info({ agent_id: agentId, reservations: dynamic.toText() }, "dynamic reservations changed");
 }
 
 /** Validates one operation; returns what to launch, or undefined (after telling the framework why). */

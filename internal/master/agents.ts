@@ -7,6 +7,7 @@ import { agentProtocolVersion } from "../wire/index.ts";
 import type { Master } from "./master.ts";
 import { newFrameworkEntry } from "./master.ts";
 import { machineKey, type AgentRecord } from "./registry/index.ts";
+import { withReservations } from "./reservations.ts";
 import { masterStatus } from "./status.ts";
 import { addTask, completeTask, hasCapability, masterTransition, taskResources, taskRole } from "./tasks.ts";
 import { taskKey, type AgentEntry, type AgentLink } from "./types.ts";
@@ -42,7 +43,9 @@ export async function registerAgent(m: Master, link: AgentLink, message: Registe
     deactivated: known?.deactivated ?? false,
     draining: known?.draining ?? false,
     gone: false,
+    ...(known?.dynamicReservations ? { dynamicReservations: known.dynamicReservations } : {}),
   };
+  total = applyDynamicReservations(m, record, total);
   await m.deps.registry.apply({ type: "ADMIT_AGENT", agent: record });
   const previous = m.agents.get(agentId);
   previous?.link?.close("agent re-registered on a new connection");
@@ -54,6 +57,17 @@ export async function registerAgent(m: Master, link: AgentLink, message: Registe
   m.logger.info({ agent_id: agentId, hostname: record.hostname, resources: total.toText(), reregistered: message.agentId !== undefined }, "agent registered");
   m.requestAllocation();
   return agentId;
+}
+
+/** The registry's dynamic reservations on top of what the agent advertises, if they still fit. */
+function applyDynamicReservations(m: Master, record: AgentRecord, advertised: Resources): Resources {
+  if (!record.dynamicReservations?.length) return advertised;
+  const dynamic = parseResourcesJSONValue(record.dynamicReservations, unreservedRole);
+  const total = withReservations(advertised, dynamic);
+  if (total) return total;
+  m.logger.warn({ agent_id: record.id, reservations: dynamic.toText() }, "the agent no longer has the resources of its dynamic reservations; dropping them");
+  delete record.dynamicReservations;
+  return advertised;
 }
 
 function registeredMessage(m: Master, agentId: string): MasterToAgent {

@@ -9,6 +9,7 @@ import type { Clock, IdGenerator, Random } from "../runtime/index.ts";
 import type { MasterInfo, Offer, SchedulerEvent } from "../wire/index.ts";
 import type { MasterConfig } from "./config.ts";
 import { MasterIds } from "./ids.ts";
+import { markDynamic } from "./reservations.ts";
 import { MasterMetrics } from "./metrics.ts";
 import type { Registry } from "./registry/index.ts";
 import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from "./types.ts";
@@ -176,6 +177,9 @@ export class Master {
       framework.offerIds.add(offer.offerId);
       const list = byFramework.get(offer.frameworkId) ?? [];
       const json = offerJson(offer, agent, framework);
+      if (agent.record.dynamicReservations?.length) {
+        json.resources = markDynamic(json.resources, parseResourcesJSONValue(agent.record.dynamicReservations, unreservedRole));
+      }
       const unavailability = this.unavailabilityOf(agent.record.hostname);
       if (unavailability) json.unavailability = unavailability;
       list.push(json);

@@ -22,6 +22,7 @@ export type AgentConnection = "connected" | "disconnected" | "unreachable";
 
 export interface AgentEntry {
   record: AgentRecord;
+  /** What the agent advertises, with dynamic reservations applied: what the allocator offers. */
   total: Resources;
   link: AgentLink | undefined;
   connection: AgentConnection;

@@ -20,6 +20,8 @@ export interface AgentRecord {
   draining: boolean;
   /** Marked gone by the operator: it may never come back. */
   gone: boolean;
+  /** Dynamic reservations (RESERVE operations), role-labelled; they survive agent restarts. */
+  dynamicReservations?: ResourceJSON[];
 }
 
 export interface FrameworkRecord {
