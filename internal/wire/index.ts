@@ -28,6 +28,8 @@ export {
   parseTaskInfo,
   parseUnavailability,
   validateFrameworkInfo,
+  validateFrameworkUpdate,
+  validateSuppressedRoles,
 } from "./mesos-parse.ts";
 export {
   groupExecutorCpusMin,

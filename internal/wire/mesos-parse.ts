@@ -315,6 +315,31 @@ export function validateFrameworkInfo(info: FrameworkInfo, path = "framework_inf
   return undefined;
 }
 
+/**
+ * What a re-subscription or UPDATE_FRAMEWORK may not change (Mesos framework::validateUpdate): the
+ * principal, the user and checkpointing.
+ */
+export function validateFrameworkUpdate(previous: FrameworkInfo, next: FrameworkInfo, path = "framework_info"): string | undefined {
+  if ((previous.principal ?? undefined) !== (next.principal ?? undefined)) {
+    return `${fieldPath(path, "principal")}: changing a framework's principal is not allowed`;
+  }
+  if (previous.user !== next.user) {
+    return `${fieldPath(path, "user")}: cannot change from '${previous.user}' to '${next.user}'`;
+  }
+  if ((previous.checkpoint ?? false) !== (next.checkpoint ?? false)) {
+    return `${fieldPath(path, "checkpoint")}: cannot change from ${previous.checkpoint ?? false} to ${next.checkpoint ?? false}`;
+  }
+  return undefined;
+}
+
+/** Suppressed roles must be roles of the framework (Mesos framework::validateSuppressedRoles). */
+export function validateSuppressedRoles(info: FrameworkInfo, suppressedRoles: readonly string[], path: string): string | undefined {
+  const roles = new Set(frameworkRoles(info));
+  const foreign = [...new Set(suppressedRoles.filter((role) => !roles.has(role)))].sort();
+  if (foreign.length === 0) return undefined;
+  return `${path}: ${foreign.map((role) => `'${role}'`).join(", ")} ${foreign.length === 1 ? "is" : "are"} not among the framework's roles`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Maintenance pieces
 

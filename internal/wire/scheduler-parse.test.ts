@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { validateFrameworkInfo } from "./mesos-parse.ts";
+import { validateFrameworkInfo, validateFrameworkUpdate, validateSuppressedRoles } from "./mesos-parse.ts";
 import { effectiveRefuseSeconds, parseSchedulerCall, parseSchedulerCallText } from "./scheduler-parse.ts";
 import { WireError } from "./wire-error.ts";
 
@@ -269,4 +269,21 @@ test("effectiveRefuseSeconds reads filters as Mesos's allocator does", () => {
   expect(effectiveRefuseSeconds({ refuse_seconds: 0 })).toBe(0);
   expect(effectiveRefuseSeconds({ refuse_seconds: 120 })).toBe(120);
   expect(effectiveRefuseSeconds({ refuse_seconds: Number.POSITIVE_INFINITY })).toBe(365 * 86400);
+});
+
+test("validateFrameworkUpdate keeps principal, user and checkpoint", () => {
+  const before = { user: "u", name: "n", principal: "p", checkpoint: true };
+  expect(validateFrameworkUpdate(before, { ...before, name: "renamed", failover_timeout: 9 })).toBeUndefined();
+  expect(validateFrameworkUpdate(before, { ...before, principal: "q" })).toMatch(/^framework_info\.principal: /);
+  expect(validateFrameworkUpdate(before, { ...before, user: "root" })).toMatch(/^framework_info\.user: cannot change from 'u' to 'root'/);
+  expect(validateFrameworkUpdate(before, { ...before, checkpoint: false })).toMatch(/^framework_info\.checkpoint: /);
+});
+
+test("validateSuppressedRoles wants roles of the framework", () => {
+  const info = { user: "u", name: "n", roles: ["a", "b"], capabilities: [{ type: "MULTI_ROLE" }] };
+  expect(validateSuppressedRoles(info, ["a"], "subscribe.suppressed_roles")).toBeUndefined();
+  expect(validateSuppressedRoles(info, ["c", "a", "d"], "subscribe.suppressed_roles")).toBe(
+    "subscribe.suppressed_roles: 'c', 'd' are not among the framework's roles",
+  );
+  expect(validateSuppressedRoles({ user: "u", name: "n" }, ["*"], "s")).toBeUndefined();
 });
