@@ -81,6 +81,15 @@ export function parseScalarValue(value: unknown, path: string): { value: number 
   return { value: requiredNumber(object, path, "value") };
 }
 
+/** A `map<string, Value.Scalar>` such as TaskInfo.limits: `{"cpus": {"value": 2}}`. */
+export function parseScalarMap(object: JsonObject, path: string): Record<string, { value: number }> {
+  const map: Record<string, { value: number }> = {};
+  for (const [name, value] of Object.entries(object)) {
+    if (value !== null) map[name] = parseScalarValue(value, fieldPath(path, name));
+  }
+  return map;
+}
+
 /**
  * A Resource as frameworks and operators send it. Only `name` and `type` (required in proto) and
  * the JSON types of the value fields are checked here; the resources parser decides the rest.
@@ -225,7 +234,9 @@ export function parseTaskInfo(value: unknown, path: string): TaskInfo {
   const labels = fieldValue(object, "labels");
   if (labels !== undefined) task.labels = parseLabels(labels, fieldPath(path, "labels"));
   setDefined(task, "data", optionalBytes(object, path, "data"));
-  for (const passed of ["container", "discovery", "check", "limits"]) optionalObject(object, path, passed);
+  for (const passed of ["container", "discovery", "check"]) optionalObject(object, path, passed);
+  const limits = optionalObject(object, path, "limits");
+  if (limits !== undefined) task["limits"] = parseScalarMap(limits, fieldPath(path, "limits"));
   return task;
 }
 

@@ -71,6 +71,11 @@ describe("validateTaskInfo for LAUNCH", () => {
     ["TCP health check without tcp", { health_check: { type: "TCP" } }, "task_infos[0].health_check.tcp: is required for a TCP health check"],
     ["negative health check delay", { health_check: { type: "TCP", tcp: { port: 1 }, delay_seconds: -1 } }, "task_infos[0].health_check.delay_seconds: must not be negative"],
     ["a good HTTP health check", { health_check: { type: "HTTP", http: { port: 80, path: "/health", scheme: "https" }, interval_seconds: 5 } }, undefined],
+    ["limits within requests", { limits: { cpus: { value: 1 }, mem: { value: "Infinity" } } }, undefined],
+    ["a disk limit", { limits: { disk: { value: 1 } } }, "task_infos[0].limits.disk: only cpus and mem may have a limit"],
+    ["a cpus limit below the request", { limits: { cpus: { value: 0.25 } } }, "task_infos[0].limits.cpus.value: the limit 0.25 is below the request 0.5"],
+    ["a limit without request", { resources: [{ name: "mem", type: "SCALAR", scalar: { value: 64 } }], limits: { cpus: { value: 1 } } }, "task_infos[0].limits.cpus: a cpus limit needs a cpus request in resources"],
+    ["a limit that is not a scalar", { limits: { cpus: 2 } }, "task_infos[0].limits.cpus: expected an object, got a number"],
     ["task on another agent", { agent_id: { value: "a2" } }, "task_infos[0].agent_id.value: the task names agent 'a2' but the offers are for agent 'a1'"],
   ];
   for (const [name, overrides, expected] of cases) {

@@ -56,6 +56,7 @@ export function validateTaskInfo(task: unknown, context: TaskValidationContext):
     healthCheckRule(parsed.health_check, at("health_check")) ??
     taskResourcesRule(parsed.resources as unknown as OperationResourceJSON[], at("resources")) ??
     commandRule(parsed.command, at("command")) ??
+    limitsRule(parsed, at("limits")) ??
     executorRule(parsed, context)
   );
 }
@@ -117,6 +118,24 @@ function parseResourcesOrProblem(resources: readonly object[]): Resources | stri
 function taskResourcesRule(resources: readonly OperationResourceJSON[], path: string): Problem {
   if (resources.length === 0) return `${path}: the task uses no resources`;
   return resourcesProblem(resources, path);
+}
+
+/**
+ * TaskInfo.limits (Mesos validateResourceLimits): only cpus and mem, each at least what the task
+ * asks for in `resources`, which must then name it. Infinity means no limit.
+ */
+function limitsRule(task: TaskInfo, path: string): Problem {
+  const limits = (task as { limits?: Record<string, { value: number }> }).limits;
+  if (limits === undefined || Object.keys(limits).length === 0) return undefined;
+  const requested = parseResourcesOrProblem(stripForParse(task.resources as unknown as OperationResourceJSON[]));
+  if (typeof requested === "string") return undefined;
+  for (const [name, limit] of Object.entries(limits)) {
+    if (name !== "cpus" && name !== "mem") return `${fieldPath(path, name)}: only cpus and mem may have a limit`;
+    const request = requested.scalar(name);
+    if (!requested.names().includes(name)) return `${fieldPath(path, name)}: a ${name} limit needs a ${name} request in resources`;
+    if (limit.value < request) return `${fieldPath(path, `${name}.value`)}: the limit ${limit.value} is below the request ${request}`;
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
