@@ -214,7 +214,7 @@ export function parseExecutorInfo(value: unknown, path: string): ExecutorInfo {
 }
 
 /** TaskInfo: name, task_id and agent_id are required by proto; everything else keeps its JSON. */
-export function parseTaskInfo(value: unknown, path: string): TaskInfo {
+export function parseTaskInfo(value: unknown, path = "task_info"): TaskInfo {
   const object = expectObject(value, path);
   const task = passThrough(object) as TaskInfo & JsonObject;
   task.name = requiredString(object, path, "name");
@@ -243,7 +243,7 @@ export function parseTaskInfo(value: unknown, path: string): TaskInfo {
 // ---------------------------------------------------------------------------------------------
 // Frameworks
 
-export function parseFrameworkInfo(value: unknown, path: string): FrameworkInfo {
+export function parseFrameworkInfo(value: unknown, path = "framework_info"): FrameworkInfo {
   const object = expectObject(value, path);
   const info = passThrough(object) as FrameworkInfo & JsonObject;
   info.user = requiredString(object, path, "user");
