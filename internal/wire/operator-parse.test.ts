@@ -180,6 +180,15 @@ describe("v0 endpoint bodies", () => {
     expect(errorOf(() => parseMaintenanceScheduleBody({ windows: [window([{ ip: "x" }])] })).field).toBe("windows[0].machine_ids[0].ip");
   });
 
+  test("real int64 nanosecond times (past 2^53), as numbers or strings", () => {
+    const start = 1_735_689_600_000_000_000;
+    const parsed = parseMaintenanceScheduleBody({ windows: [window([{ hostname: "h1" }], { start: { nanoseconds: String(start) }, duration: { nanoseconds: 3.6e12 } })] });
+    expect(parsed.windows[0]?.unavailability.start.nanoseconds).toBe(start);
+    expect(errorOf(() => parseMaintenanceScheduleBody({ windows: [window([{ hostname: "h1" }], { start: { nanoseconds: 1.5 } })] })).field).toBe(
+      "windows[0].unavailability.start.nanoseconds",
+    );
+  });
+
   test("PUT /weights body", () => {
     expect(parseWeightInfos([{ role: "a", weight: 2 }])).toEqual([{ role: "a", weight: 2 }]);
     expect(errorOf(() => parseWeightInfos([{ role: "a", weight: -2 }])).field).toBe("[0].weight");
