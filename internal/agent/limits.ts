@@ -1,0 +1,34 @@
+// Named limits of the agent. Going past one that the network controls is an operating error
+// (refused with a message); going past one that only our own code controls is a bug (asserted).
+
+/** Mesos caps the registration backoff at one minute whatever --registration_backoff_factor says. */
+export const registrationBackoffMaxMs = 60_000;
+/** A master that accepts the WebSocket but does not answer REGISTER within this is given up on. */
+export const registerAnswerTimeoutMs = 30_000;
+/** Each GET /master/redirect while looking for the leader gets this long. */
+export const masterRedirectTimeoutMs = 5_000;
+/** Opening the WebSocket to the leader gets this long. */
+export const masterConnectTimeoutMs = 10_000;
+/** Before the first REGISTERED names the ping interval, silence this long means the master is gone. */
+export const pingSilenceBeforeRegisteredMs = 75_000;
+/** A --master=file:// file larger than this is refused (it holds one address or a short list). */
+export const masterFileBytesMax = 64 * 1024;
+/** Tasks in one RUN_TASKS; more is refused as a whole. */
+export const tasksPerRunMax = 1000;
+/** Status updates remembered per task for /state (the checkpoint keeps them all until GC). */
+export const statusesPerTaskShownMax = 20;
+/** Completed tasks kept in memory for /state; older ones are only on disk until GC. */
+export const completedTasksShownMax = 1000;
+/** Completed frameworks kept in memory for /state. */
+export const completedFrameworksShownMax = 50;
+/**
+ * Unacknowledged updates per task. Past this, health updates are dropped (the latest health is
+ * what matters); state changes are always kept, so at most a handful more than this can pile up.
+ */
+export const pendingUpdatesPerTaskMax = 1000;
+/** One line of a checkpoint file; a longer line is a corrupt file, not a record. */
+export const checkpointLineBytesMax = 8 * 1024 * 1024;
+/** Status message text is clipped to this many characters. */
+export const statusMessageCharsMax = 4096;
+/** Ids used as directory names (agent, framework, executor, task) are at most this long. */
+export const idCharsMax = 255;

@@ -1,0 +1,61 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createMasterDetector, DetectionError, leaderFromLocation, zkDetectionMissingMessage } from "./master-detector.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "detector-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A fake network: each address answers as the map says; absent addresses refuse connections. */
+function fakeFetch(answers: Record<string, { status: number; location?: string }>, asked: string[] = []) {
+  return (url: string): Promise<Response> => {
+    const host = new URL(url).host;
+    asked.push(host);
+    const answer = answers[host];
+    if (answer === undefined) return Promise.reject(new Error("connection refused"));
+    const headers: Record<string, string> = answer.location === undefined ? {} : { location: answer.location };
+    return Promise.resolve(new Response(null, { status: answer.status, headers }));
+  };
+}
+
+test("host:port is the leader", async () => {
+  expect(await createMasterDetector("m1:5050").detect()).toBe("m1:5050");
+});
+
+test("a list asks each master for the leader and follows the 307", async () => {
+  const asked: string[] = [];
+  const fetch = fakeFetch({ "m2:5050": { status: 307, location: "//m3:5050" } }, asked);
+  expect(await createMasterDetector("m1:5050,m2:5050,m3:5050", { fetch }).detect()).toBe("m3:5050");
+  expect(asked).toEqual(["m1:5050", "m2:5050"]);
+});
+
+test("a list with no leader is a DetectionError naming each master's answer", async () => {
+  const fetch = fakeFetch({ "m1:5050": { status: 503 }, "m2:5050": { status: 200 } });
+  const error = await createMasterDetector("m1:5050,m2:5050", { fetch }).detect().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(DetectionError);
+  expect((error as Error).message).toContain("m1:5050: no leader elected");
+  expect((error as Error).message).toContain("m2:5050: answered 200");
+});
+
+test("file:// is re-read on every detection", async () => {
+  const path = join(dir, "masters");
+  const detector = createMasterDetector(`file://${path}`);
+  await expect(detector.detect()).rejects.toBeInstanceOf(DetectionError);
+  writeFileSync(path, "m1:5050\n");
+  expect(await detector.detect()).toBe("m1:5050");
+  writeFileSync(path, "m9:5050");
+  expect(await detector.detect()).toBe("m9:5050");
+  writeFileSync(path, "not an address");
+  await expect(detector.detect()).rejects.toBeInstanceOf(DetectionError);
+});
+
+test("zk:// is refused at start-up until the zk client provides detection", () => {
+  expect(() => createMasterDetector("zk://127.0.0.1:2181/mesos")).toThrow(zkDetectionMissingMessage);
+});
+
+test("Location forms", () => {
+  expect(leaderFromLocation("//10.0.0.1:5050")).toBe("10.0.0.1:5050");
+  expect(leaderFromLocation("http://m1:5050/master/redirect")).toBe("m1:5050");
+  expect(leaderFromLocation("/relative")).toBeUndefined();
+});

@@ -1,0 +1,184 @@
+// Finding the leading master from --master: `host:port`, a comma list whose members answer
+// GET /master/redirect with the leader, `file:///path` holding either (re-read on each detection),
+// or `zk://...` (the zk client provides that detector; until then it is refused at start-up).
+
+import { readFileSync, statSync } from "node:fs";
+import { masterFileBytesMax, masterRedirectTimeoutMs } from "./limits.ts";
+
+export interface MasterDetector {
+  /** The leader's host:port; rejects with DetectionError when no leader can be found right now. */
+  detect(): Promise<string>;
+  /** What the operator gave, for logs. */
+  readonly description: string;
+  close(): void;
+}
+
+/** No leader could be found this time; the agent retries with backoff. */
+export class DetectionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DetectionError";
+  }
+}
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface DetectorOptions {
+  fetch?: FetchLike;
+  redirectTimeoutMs?: number;
+}
+
+/** A factory for zk:// detectors, installed by the zk client when it exists. */
+export type ZkDetectorFactory = (url: string) => MasterDetector;
+let zkDetectorFactory: ZkDetectorFactory | undefined;
+
+export function setZkDetectorFactory(factory: ZkDetectorFactory): void {
+  zkDetectorFactory = factory;
+}
+
+export const zkDetectionMissingMessage =
+  "--master=zk://... is not supported yet: zk:// detection arrives with the zk client; use --master=host:port, a comma list of masters, or file:///path";
+
+/** Builds the detector for a --master value; throws for a form that can never work. */
+export function createMasterDetector(spec: string, options: DetectorOptions = {}): MasterDetector {
+  const trimmed = spec.trim();
+  if (trimmed.startsWith("zk://")) {
+    if (zkDetectorFactory === undefined) throw new Error(zkDetectionMissingMessage);
+    return zkDetectorFactory(trimmed);
+  }
+  if (trimmed.startsWith("file://")) return new FileDetector(trimmed.slice("file://".length), options);
+  return listDetector(trimmed, options);
+}
+
+function listDetector(text: string, options: DetectorOptions): MasterDetector {
+  const addresses = parseAddressList(text);
+  if (addresses.length === 1) return new StaticDetector(addresses[0]!);
+  return new RedirectDetector(addresses, options);
+}
+
+const hostPortPattern = /^[A-Za-z0-9._-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+
+export function parseAddressList(text: string): string[] {
+  const addresses = text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  if (addresses.length === 0) throw new Error(`no master address in '${text}'`);
+  for (const address of addresses) {
+    if (!hostPortPattern.test(address)) throw new Error(`'${address}' is not host:port`);
+  }
+  return addresses;
+}
+
+class StaticDetector implements MasterDetector {
+  constructor(private readonly address: string) {}
+  get description(): string {
+    return this.address;
+  }
+  detect(): Promise<string> {
+    return Promise.resolve(this.address);
+  }
+  close(): void {}
+}
+
+/**
+ * Asks each master in turn where the leader is. Mesos's /master/redirect answers 307 with
+ * `Location: //host:port` (the leader answers with itself) and 503 while there is no leader.
+ */
+class RedirectDetector implements MasterDetector {
+  private readonly fetch: FetchLike;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly addresses: readonly string[],
+    options: DetectorOptions,
+  ) {
+    this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    this.timeoutMs = options.redirectTimeoutMs ?? masterRedirectTimeoutMs;
+  }
+
+  get description(): string {
+    return this.addresses.join(",");
+  }
+
+  async detect(): Promise<string> {
+    const problems: string[] = [];
+    for (const address of this.addresses) {
+      const answer = await this.askOne(address);
+      if (answer.leader !== undefined) return answer.leader;
+      problems.push(`${address}: ${answer.problem}`);
+    }
+    throw new DetectionError(`no leading master found (${problems.join("; ")})`);
+  }
+
+  private async askOne(address: string): Promise<{ leader?: string; problem: string }> {
+    let response: Response;
+    try {
+      response = await this.fetch(`http://${address}/master/redirect`, {
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      return { problem: (error as Error).message };
+    }
+    await response.body?.cancel();
+    if (response.status === 503) return { problem: "no leader elected" };
+    const location = response.headers.get("location");
+    if (response.status < 300 || response.status >= 400 || location === null) {
+      return { problem: `answered ${response.status} without a redirect` };
+    }
+    const leader = leaderFromLocation(location);
+    return leader === undefined ? { problem: `unusable Location '${location}'` } : { leader, problem: "" };
+  }
+
+  close(): void {}
+}
+
+/** `//host:port`, `http://host:port` or `http://host:port/path` to host:port. */
+export function leaderFromLocation(location: string): string | undefined {
+  const match = /^(?:[a-z]+:)?\/\/([^/?#]+)/i.exec(location.trim());
+  const hostPort = match?.[1];
+  return hostPort !== undefined && hostPortPattern.test(hostPort) ? hostPort : undefined;
+}
+
+/** Re-reads the file on each detection, so the operator can point the agents elsewhere. */
+class FileDetector implements MasterDetector {
+  constructor(
+    private readonly path: string,
+    private readonly options: DetectorOptions,
+  ) {}
+
+  get description(): string {
+    return `file://${this.path}`;
+  }
+
+  async detect(): Promise<string> {
+    const text = this.read();
+    if (text.startsWith("file://")) throw new DetectionError(`${this.path} names another file (${text}); it must hold the masters`);
+    let inner: MasterDetector;
+    try {
+      inner = createMasterDetector(text, this.options);
+    } catch (error) {
+      throw new DetectionError(`${this.path}: ${(error as Error).message}`);
+    }
+    try {
+      return await inner.detect();
+    } finally {
+      inner.close();
+    }
+  }
+
+  private read(): string {
+    try {
+      if (statSync(this.path).size > masterFileBytesMax) {
+        throw new DetectionError(`${this.path} is larger than ${masterFileBytesMax} bytes`);
+      }
+      return readFileSync(this.path, "utf8").trim();
+    } catch (error) {
+      if (error instanceof DetectionError) throw error;
+      throw new DetectionError(`cannot read ${this.path}: ${(error as Error).message}`);
+    }
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,120 @@
+// Wiring the agent into a process: containerizer, sandbox GC, recovery, HTTP endpoints, and the
+// link to the master, in the order recovery needs.
+
+import { join } from "node:path";
+import { effectiveFlagsForDisplay, serveModeHttp, version, versionInfo, type ProcessContext, type Service } from "../process/index.ts";
+import { Agent, AgentStartError } from "./agent.ts";
+import { ensureDir } from "./checkpoint-io.ts";
+import { checkConfig, type AgentConfig } from "./config.ts";
+import { createContainerizer, type Containerizer } from "./containerizer/index.ts";
+import { mountAgentRoutes } from "./endpoints.ts";
+import { SandboxGc } from "./gc/index.ts";
+import { createMasterDetector } from "./master-detector.ts";
+import { metaDir } from "./paths.ts";
+
+/** How often recover=cleanup looks whether the killed tasks are gone. */
+const cleanupPollMs = 50;
+
+export async function startAgent(ctx: ProcessContext, config: AgentConfig): Promise<Service[]> {
+  checkConfig(config);
+  const { logger } = ctx;
+  logger.info({ resources: config.resources.toText(), attributes: config.attributes.length, work_dir: config.workDir, master: config.master }, "agent resources");
+  const detector = createMasterDetector(config.master);
+  ensureDir(config.workDir);
+  const exit = config.exit ?? defaultExit(ctx);
+  const containerizer = config.containerizer ?? (await realContainerizer(ctx, config));
+  const gc = new SandboxGc({
+    stateDir: metaDir(config.workDir),
+    rootDir: config.workDir,
+    gcDelayMs: config.gcDelayMs,
+    gcDiskHeadroom: config.gcDiskHeadroom,
+    clock: ctx.clock,
+    logger,
+  });
+  const agent = new Agent({
+    config,
+    logger,
+    clock: ctx.clock,
+    ids: ctx.ids,
+    random: ctx.random,
+    containerizer,
+    detector,
+    version,
+    exit,
+    scheduleGc: (paths) => {
+      for (const path of paths) gc.schedule(path).catch((error: unknown) => logger.error({ path, err: error }, "cannot schedule sandbox gc"));
+    },
+  });
+  try {
+    agent.recoverCheckpoints();
+    await agent.recoverContainers();
+  } catch (error) {
+    await containerizer.close();
+    if (error instanceof AgentStartError) logger.error({ work_dir: config.workDir, message: error.message }, "agent refuses to start");
+    throw error;
+  }
+  if (config.recover === "cleanup") {
+    const killed = await agent.killAllAndWait(cleanupPollMs);
+    await containerizer.close();
+    exit(0, `--recover=cleanup: killed ${killed} task(s) left from the previous run; exiting`);
+    return [];
+  }
+  return [serve(ctx, config, agent, containerizer, gc)];
+}
+
+function serve(ctx: ProcessContext, config: AgentConfig, agent: Agent, containerizer: Containerizer, gc: SandboxGc): Service {
+  const mount = (app: Parameters<typeof mountAgentRoutes>[0]) => {
+    const deps: Parameters<typeof mountAgentRoutes>[1] = {
+      agent,
+      containerizer,
+      clock: ctx.clock,
+      ip: ctx.flags.string("ip"),
+      attributes: config.attributes,
+      version: versionInfo(),
+      flags: () => effectiveFlagsForDisplay(ctx.flags),
+    };
+    if (config.logDir !== undefined) deps.logDir = config.logDir;
+    mountAgentRoutes(app, deps);
+  };
+  const http = serveModeHttp(ctx, "agent", config.port, mount);
+  agent.start(Number(new URL(http.url).port));
+  const pruneTimer = setInterval(() => {
+    gc.prune().catch((error: unknown) => ctx.logger.error({ err: error }, "sandbox gc failed"));
+  }, config.diskWatchIntervalMs);
+  pruneTimer.unref();
+  return {
+    name: http.name,
+    url: http.url,
+    stop: async () => {
+      clearInterval(pruneTimer);
+      await agent.stop();
+      await http.stop();
+    },
+  };
+}
+
+async function realContainerizer(ctx: ProcessContext, config: AgentConfig): Promise<Containerizer> {
+  return createContainerizer({
+    metaDir: join(metaDir(config.workDir)),
+    isolation: config.isolation,
+    cgroupsHierarchy: config.cgroupsHierarchy,
+    cgroupsRoot: config.cgroupsRoot,
+    enableCfs: config.cgroupsEnableCfs,
+    clock: ctx.clock,
+    logger: ctx.logger,
+  });
+}
+
+/** Operator action is needed: say so on stderr, in the log, and stop with `code`. */
+function defaultExit(ctx: ProcessContext): (code: number, message: string) => void {
+  return (code, message) => {
+    if (code === 0) {
+      ctx.logger.info({ message }, "agent exiting");
+      console.log(`cluster: ${message}`);
+    } else {
+      ctx.logger.error({ message }, "agent exiting");
+      console.error(`cluster: ${message}`);
+    }
+    process.exit(code);
+  };
+}

@@ -1,0 +1,133 @@
+// Reliable status updates, as Mesos's status update manager: every update is appended to its
+// task's task.updates file and fsynced before it is sent; per task only the oldest
+// unacknowledged update is in flight, resent with a doubling interval until the master relays
+// the framework's acknowledgement, which is checkpointed too before the next update goes out.
+
+import type { Logger } from "pino";
+import type { TaskStatus } from "../wire/index.ts";
+import { updateRetryIntervalMs } from "./backoff.ts";
+import { appendRecord } from "./checkpoint-io.ts";
+import type { AckOutcome, UpdateRecord, UpdateStream } from "./update-stream.ts";
+
+export interface StatusUpdateManagerOptions {
+  logger: Logger;
+  retryIntervalMinMs: number;
+  retryIntervalMaxMs: number;
+  /** Sends one update to the master; false when there is no registered connection. */
+  send(frameworkId: string, status: TaskStatus): boolean;
+}
+
+interface Entry {
+  key: string;
+  frameworkId: string;
+  taskId: string;
+  path: string;
+  stream: UpdateStream;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  resends: number;
+}
+
+export class StatusUpdateManager {
+  private readonly entries = new Map<string, Entry>();
+  private connected = false;
+
+  constructor(private readonly options: StatusUpdateManagerOptions) {
+    if (!(options.retryIntervalMinMs > 0 && options.retryIntervalMaxMs >= options.retryIntervalMinMs)) {
+      throw new Error(
+        `status update retry interval min ${options.retryIntervalMinMs}ms must be positive and at most max ${options.retryIntervalMaxMs}ms`,
+      );
+    }
+  }
+
+  /** Takes charge of a task's stream (new, or recovered from its checkpoint file at `path`). */
+  add(key: string, frameworkId: string, taskId: string, path: string, stream: UpdateStream): void {
+    if (this.entries.has(key)) throw new Error(`StatusUpdateManager.add: ${key} added twice`);
+    const entry: Entry = { key, frameworkId, taskId, path, stream, timer: undefined, resends: 0 };
+    this.entries.set(key, entry);
+    if (this.connected) this.sendHead(entry);
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  stream(key: string): UpdateStream | undefined {
+    return this.entries.get(key)?.stream;
+  }
+
+  /**
+   * Checkpoints `status` and queues it; sends it at once when it is the task's oldest pending
+   * update. Returns why it was refused, or undefined.
+   */
+  update(key: string, status: TaskStatus): string | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return "no status update stream for this task";
+    const problem = entry.stream.appendProblem(status);
+    if (problem !== undefined) return problem;
+    appendRecord(entry.path, { type: "UPDATE", status } satisfies UpdateRecord);
+    entry.stream.append(status);
+    if (entry.stream.pendingCount() === 1 && this.connected) this.sendHead(entry);
+    return undefined;
+  }
+
+  /** Applies the master's acknowledgement; the ACK is on disk before the next update goes out. */
+  ack(key: string, uuid: string): AckOutcome | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.stream.head()?.uuid === uuid) appendRecord(entry.path, { type: "ACK", uuid } satisfies UpdateRecord);
+    const outcome = entry.stream.ack(uuid);
+    if (outcome.kind !== "acked") return outcome;
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    entry.resends = 0;
+    if (this.connected) this.sendHead(entry);
+    return outcome;
+  }
+
+  /** The link is registered: every task's pending head goes out now. */
+  setConnected(connected: boolean): void {
+    this.connected = connected;
+    for (const entry of this.entries.values()) {
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+      entry.resends = 0;
+      if (connected) this.sendHead(entry);
+    }
+  }
+
+  /** Forgets a task's stream (finished, or its framework was removed). */
+  remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    clearTimeout(entry.timer);
+    this.entries.delete(key);
+  }
+
+  pendingTotal(): number {
+    let total = 0;
+    for (const entry of this.entries.values()) total += entry.stream.pendingCount();
+    return total;
+  }
+
+  close(): void {
+    this.connected = false;
+    for (const entry of this.entries.values()) clearTimeout(entry.timer);
+  }
+
+  private sendHead(entry: Entry): void {
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    const head = entry.stream.head();
+    if (head === undefined) return;
+    if (!this.options.send(entry.frameworkId, head)) return;
+    this.options.logger.debug(
+      { framework_id: entry.frameworkId, task_id: entry.taskId, state: head.state, uuid: head.uuid, resends: entry.resends },
+      "status update sent",
+    );
+    const intervalMs = updateRetryIntervalMs(entry.resends, this.options.retryIntervalMinMs, this.options.retryIntervalMaxMs);
+    entry.timer = setTimeout(() => {
+      entry.resends++;
+      this.sendHead(entry);
+    }, intervalMs);
+  }
+}

@@ -1,0 +1,299 @@
+// The agent against a scripted master: registration, epochs, command tasks with reliable status
+// updates, kills, resources, health checks and leader changes. The agent runs in this process
+// with the real containerizer (posix isolation); each test has its own master and work dir.
+
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { existsSync, readlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanupAll, tempDir } from "./helpers/cluster.ts";
+import { sandboxFile, startInProcessAgent, type InProcessAgent } from "./helpers/agent-process.ts";
+import { commandTask, eventually, ProtocolMaster, type StatusUpdateFrame } from "./helpers/protocol-master.ts";
+
+const running: Array<{ stop(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const thing of running.splice(0).reverse()) await thing.stop();
+});
+afterAll(cleanupAll);
+
+function master(options: Parameters<typeof ProtocolMaster.start>[0] = {}): ProtocolMaster {
+  const m = ProtocolMaster.start(options);
+  running.push(m);
+  return m;
+}
+
+async function agent(masterAddress: string, workDir: string, extra: string[] = []): Promise<InProcessAgent> {
+  const a = await startInProcessAgent(masterAddress, workDir, extra);
+  running.push(a);
+  return a;
+}
+
+/** Acknowledges `frame` as the master does once the framework has. */
+function ack(m: ProtocolMaster, frame: StatusUpdateFrame): void {
+  m.ack(frame.frameworkId, frame.status.task_id.value, frame.status.uuid!);
+}
+
+describe("registration", () => {
+  test("registers with resources, attributes and cpus, then keeps its id in the work dir", async () => {
+    const m = master({ newAgentId: "agent-A" });
+    const workDir = tempDir();
+    const a = await agent(m.address, workDir, ["--attributes=rack:r1;level:3"]);
+    const register = await m.waitForRegister();
+    expect(register.agentId).toBeUndefined();
+    expect(register.epoch).toBe(0);
+    expect(register.tasks).toEqual([]);
+    expect(register.agent.physicalCpus).toBeGreaterThan(0);
+    expect(register.agent.resources.find((r) => r.name === "cpus")?.scalar?.value).toBe(2);
+    expect(register.agent.attributes.map((attr) => attr.name).sort()).toEqual(["level", "rack"]);
+    expect(register.agent.port).toBe(Number(new URL(a.url).port));
+    await eventually("slave.info", () => existsSync(join(workDir, "meta/slaves/agent-A/slave.info")));
+    expect(readlinkSync(join(workDir, "meta/slaves/latest"))).toBe("agent-A");
+    const state = (await (await fetch(`${a.url}/state`)).json()) as { id: string; resources: Record<string, unknown>; attributes: Record<string, unknown> };
+    expect(state.id).toBe("agent-A");
+    expect(state.resources).toMatchObject({ cpus: 2, mem: 512, disk: 1024, ports: "[31000-31009]" });
+    expect(state.attributes).toEqual({ rack: "r1", level: 3 });
+    const metrics = (await (await fetch(`${a.url}/metrics/snapshot`)).json()) as Record<string, number>;
+    expect(metrics["slave/registered"]).toBe(1);
+    expect(metrics["slave/cpus_total"]).toBe(2);
+  });
+
+  test("re-registers with the same id and the epoch it obeyed after a restart", async () => {
+    const m = master({ newAgentId: "agent-B", epoch: 4 });
+    const workDir = tempDir();
+    const first = await agent(m.address, workDir);
+    await m.waitForRegister();
+    await eventually("epoch checkpoint", () => existsSync(join(workDir, "meta/master.epoch")));
+    await first.stop();
+    const from = m.received.length;
+    await agent(m.address, workDir);
+    const again = await m.waitForRegister({ from });
+    expect(again.agentId).toBe("agent-B");
+    expect(again.epoch).toBe(4);
+  });
+
+  test("REFUSED: the agent asks to exit with status 1 and the master's message", async () => {
+    const m = master({ refuse: "agent id unknown; start with a fresh --work_dir" });
+    const a = await agent(m.address, tempDir());
+    const exit = await eventually("exit request", () => a.exits[0]);
+    expect(exit.code).toBe(1);
+    expect(exit.message).toContain("agent id unknown; start with a fresh --work_dir");
+  });
+
+  test("finds the leader among a list of masters and follows it when it changes", async () => {
+    const leader = master({ newAgentId: "agent-L" });
+    const follower = master({ redirectTo: leader.address });
+    const other = master({ redirectTo: leader.address });
+    const a = await agent(`${follower.address},${other.address}`, tempDir());
+    await leader.waitForRegister();
+    expect(follower.registrations()).toHaveLength(0);
+    leader.runTasks("fw", [commandTask("t1", "sleep 30")]);
+    const starting = await leader.waitForUpdate("t1", "TASK_STARTING");
+    // The leader fails over to `other` before acknowledging anything.
+    leader.redirectTo = null;
+    follower.redirectTo = other.address;
+    other.redirectTo = other.address;
+    other.epoch = 2;
+    leader.dropConnection();
+    const register = await other.waitForRegister();
+    expect(register.agentId).toBe("agent-L");
+    expect(register.tasks.map((t) => [t.task.task_id.value, t.pendingUpdates > 0])).toEqual([["t1", true]]);
+    const resent = await other.waitForUpdate("t1", "TASK_STARTING");
+    expect(resent.status.uuid).toBe(starting.status.uuid);
+    expect(a.exits).toEqual([]);
+  });
+
+  test("file:// names the masters and is read again on each detection", async () => {
+    const m = master({ newAgentId: "agent-F" });
+    const file = join(tempDir(), "masters");
+    writeFileSync(file, `${m.address}\n`);
+    await agent(`file://${file}`, tempDir());
+    await m.waitForRegister();
+    const next = master({ newAgentId: "agent-F" });
+    writeFileSync(file, next.address);
+    m.dropConnection();
+    const register = await next.waitForRegister();
+    expect(register.agentId).toBe("agent-F");
+  });
+
+  test("when pings stop, the agent finds the leader again", async () => {
+    const m = master({ pingIntervalMs: 100, maxPingTimeouts: 2 });
+    await agent(m.address, tempDir());
+    await m.waitForRegister();
+    await eventually("a second connection", () => m.registrations().length >= 2);
+    m.send({ type: "PING", nonce: 7 });
+    await eventually("PONG", () => m.frames("PONG").some((pong) => pong.nonce === 7));
+  });
+});
+
+describe("epochs", () => {
+  test("commands from an older epoch are refused; a master behind the obeyed epoch is left", async () => {
+    const m = master({ epoch: 5 });
+    const workDir = tempDir();
+    await agent(m.address, workDir);
+    await m.waitForRegister();
+    m.runTasks("fw", [commandTask("old", "true")], { epoch: 4 });
+    const refused = await m.waitFor("COMMAND_REFUSED", (f): f is Extract<typeof f, { type: "COMMAND_REFUSED" }> => f.type === "COMMAND_REFUSED");
+    expect(refused.command).toBe("RUN_TASKS");
+    expect(refused.message).toContain("epoch 4 is older than epoch 5");
+    expect(m.updates("old")).toEqual([]);
+    // A newer epoch on a command is obeyed and remembered.
+    m.runTasks("fw", [commandTask("new", "true")], { epoch: 6 });
+    await m.waitForUpdate("new", "TASK_STARTING");
+    const connections = m.connectionCount;
+    m.epoch = 3;
+    m.dropConnection();
+    await eventually("a REGISTER with epoch 6", () => m.registrations().some((r) => r.epoch === 6));
+    // REGISTERED with epoch 3 is not accepted: the agent keeps reconnecting instead of obeying.
+    await eventually("another reconnection", () => m.connectionCount >= connections + 2);
+    expect(m.updates("new").every((u) => u.state === "TASK_STARTING" || u.state === "TASK_RUNNING" || u.state === "TASK_FINISHED")).toBe(true);
+  });
+});
+
+describe("command tasks", () => {
+  test("echo hello: STARTING, RUNNING, FINISHED, one at a time, each sent until acknowledged", async () => {
+    const m = master({ newAgentId: "agent-E" });
+    const workDir = tempDir();
+    const a = await agent(m.address, workDir);
+    await m.waitForRegister();
+    m.runTasks("fw", [commandTask("hello", "echo hello; echo \"$MESOS_TASK_ID $PORT0 $PORTS\"", "cpus:0.5;mem:64;ports:[31002-31003]")]);
+    const starting = await m.waitForUpdate("hello", "TASK_STARTING");
+    expect(starting.status.source).toBe("SOURCE_EXECUTOR");
+    expect(starting.status.agent_id?.value).toBe("agent-E");
+    expect(starting.status.executor_id?.value).toBe("hello");
+    expect(Buffer.from(starting.status.uuid!, "base64")).toHaveLength(16);
+    // Not acknowledged: the same update comes again, and nothing after it.
+    await eventually("STARTING resent", () => m.updates("hello").filter((u) => u.uuid === starting.status.uuid).length >= 2);
+    expect(m.updates("hello").every((u) => u.state === "TASK_STARTING")).toBe(true);
+    ack(m, starting);
+    const runningUpdate = await m.waitForUpdate("hello", "TASK_RUNNING");
+    expect(runningUpdate.status.container_status?.executor_pid).toBeGreaterThan(0);
+    ack(m, runningUpdate);
+    const finished = await m.waitForUpdate("hello", "TASK_FINISHED");
+    expect(finished.status.message).toBe("Command exited with status 0");
+    ack(m, finished);
+    const states = [...new Set(m.updates("hello").map((u) => u.state))];
+    expect(states).toEqual(["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]);
+    expect(sandboxFile(workDir, "agent-E", "fw", "hello", "stdout")).toBe("hello\nhello 31002 31002,31003\n");
+    await eventually("task completed", async () => {
+      const metrics = (await (await fetch(`${a.url}/metrics/snapshot`)).json()) as Record<string, number>;
+      return metrics["slave/tasks_finished"] === 1 && metrics["slave/status_updates_pending"] === 0;
+    });
+    const state = (await (await fetch(`${a.url}/state`)).json()) as { frameworks: Array<{ completed_executors: Array<{ completed_tasks: Array<{ state: string }> }> }> };
+    expect(state.frameworks[0]?.completed_executors[0]?.completed_tasks[0]?.state).toBe("TASK_FINISHED");
+  });
+
+  test("a failing command: TASK_FAILED with its exit status", async () => {
+    const m = master({ autoAck: true });
+    await agent(m.address, tempDir());
+    await m.waitForRegister();
+    m.runTasks("fw", [commandTask("fails", "exit 3")]);
+    const failed = await m.waitForUpdate("fails", "TASK_FAILED");
+    expect(failed.status.message).toBe("Command exited with status 3");
+  });
+
+  test("kill: TASK_KILLING at once, then TASK_KILLED after SIGTERM, with the master's reason", async () => {
+    const m = master({ autoAck: true });
+    await agent(m.address, tempDir());
+    await m.waitForRegister();
+    m.runTasks("fw", [commandTask("sleeper", "sleep 60")]);
+    await m.waitForUpdate("sleeper", "TASK_RUNNING");
+    m.kill("fw", "sleeper", { reason: "REASON_ROLE_WINDOW_CLOSED", message: "role window closed" });
+    const killing = await m.waitForUpdate("sleeper", "TASK_KILLING");
+    const killed = await m.waitForUpdate("sleeper", "TASK_KILLED");
+    expect(killing.status.message).toBe("role window closed");
+    expect(killed.status.reason).toBe("REASON_ROLE_WINDOW_CLOSED");
+    expect(killed.status.message).toBe("role window closed");
+  });
+
+  test("kill with grace: a task ignoring SIGTERM is SIGKILLed after the kill policy's grace period", async () => {
+    const m = master({ autoAck: true });
+    await agent(m.address, tempDir());
+    await m.waitForRegister();
+    m.runTasks("fw", [commandTask("stubborn", "trap '' TERM; while true; do sleep 0.05; done")]);
+    await m.waitForUpdate("stubborn", "TASK_RUNNING");
+    const from = m.received.length;
+    m.kill("fw", "stubborn", { killPolicy: { grace_period: { nanoseconds: 700e6 } } });
+    await m.waitForUpdate("stubborn", "TASK_KILLING", { from });
+    const killingAt = m.received.find((r) => r.frame.type === "STATUS_UPDATE" && r.frame.status.state === "TASK_KILLING")!.atMs;
+    await m.waitForUpdate("stubborn", "TASK_KILLED", { from });
+    const killedAt = m.received.find((r) => r.frame.type === "STATUS_UPDATE" && r.frame.status.state === "TASK_KILLED")!.atMs;
+    expect(killedAt - killingAt).toBeGreaterThanOrEqual(600);
+  });
+
+  test("killing an unknown task is ignored", async () => {
+    const m = master({ autoAck: true });
+    const a = await agent(m.address, tempDir());
+    await m.waitForRegister();
+    m.kill("fw", "nobody");
+    m.runTasks("fw", [commandTask("after", "true")]);
+    await m.waitForUpdate("after", "TASK_FINISHED");
+    expect(m.updates("nobody")).toEqual([]);
+    expect(a.exits).toEqual([]);
+  });
+
+  test("tasks that do not fit: TASK_LOST (TASK_DROPPED if partition-aware) naming what is missing", async () => {
+    const m = master({ autoAck: true });
+    await agent(m.address, tempDir());
+    await m.waitForRegister();
+    m.runTasks("fw", [commandTask("big", "true", "cpus:1.5;mem:64"), commandTask("bigger", "true", "cpus:1;mem:64")]);
+    const lost = await m.waitForUpdate("bigger", "TASK_LOST");
+    expect(lost.status.reason).toBe("REASON_RESOURCES_UNKNOWN");
+    expect(lost.status.source).toBe("SOURCE_AGENT");
+    expect(lost.status.message).toContain("missing cpus(*):0.5");
+    await m.waitForUpdate("big", "TASK_FINISHED");
+    m.runTasks("aware", [commandTask("huge", "true", "cpus:64")], {
+      framework: { user: "", name: "aware", capabilities: [{ type: "PARTITION_AWARE" }] },
+    });
+    const dropped = await m.waitForUpdate("huge", "TASK_DROPPED");
+    expect(dropped.status.message).toContain("missing cpus(*):62");
+  });
+
+  test("LAUNCH_GROUP: the tasks share one executor run, each in its own sandbox under it", async () => {
+    const m = master({ autoAck: true, newAgentId: "agent-G" });
+    const workDir = tempDir();
+    const a = await agent(m.address, workDir);
+    await m.waitForRegister();
+    m.runTasks("fw", [commandTask("g1", "echo one > out"), commandTask("g2", "echo two > out")], {
+      executor: { executor_id: { value: "group-ex" }, name: "group" },
+    });
+    const one = await m.waitForUpdate("g1", "TASK_FINISHED");
+    const two = await m.waitForUpdate("g2", "TASK_FINISHED");
+    expect(one.status.executor_id?.value).toBe("group-ex");
+    expect(two.status.executor_id?.value).toBe("group-ex");
+    expect(sandboxFile(workDir, "agent-G", "fw", "group-ex", "tasks/g1/out")).toBe("one\n");
+    expect(sandboxFile(workDir, "agent-G", "fw", "group-ex", "tasks/g2/out")).toBe("two\n");
+    expect(a.exits).toEqual([]);
+  });
+
+  test("SHUTDOWN_FRAMEWORK kills its tasks; updates for it are no longer sent", async () => {
+    const m = master({ autoAck: true });
+    const a = await agent(m.address, tempDir());
+    await m.waitForRegister();
+    m.runTasks("doomed", [commandTask("d1", "sleep 60"), commandTask("d2", "sleep 60")]);
+    await m.waitForUpdate("d1", "TASK_RUNNING");
+    await m.waitForUpdate("d2", "TASK_RUNNING");
+    m.send({ type: "SHUTDOWN_FRAMEWORK", epoch: m.epoch, frameworkId: "doomed" });
+    await eventually("framework removed", async () => {
+      const state = (await (await fetch(`${a.url}/state`)).json()) as { frameworks: unknown[]; completed_frameworks: Array<{ id: string }> };
+      return state.frameworks.length === 0 && state.completed_frameworks.some((f) => f.id === "doomed");
+    });
+  });
+
+  test("health checks become healthy updates; failing ones kill the task", async () => {
+    const m = master({ autoAck: true });
+    const workDir = tempDir();
+    await agent(m.address, workDir);
+    await m.waitForRegister();
+    const healthCheck = { type: "COMMAND" as const, command: { value: "test ! -e sick" }, interval_seconds: 0.2, timeout_seconds: 5, consecutive_failures: 2, grace_period_seconds: 0, delay_seconds: 0 };
+    m.runTasks("fw", [commandTask("checked", "sleep 60", undefined, { health_check: healthCheck })]);
+    const healthy = await m.waitFor("healthy update", (f): f is StatusUpdateFrame => f.type === "STATUS_UPDATE" && f.status.healthy === true);
+    expect(healthy.status.reason).toBe("REASON_TASK_HEALTH_CHECK_STATUS_UPDATED");
+    expect(healthy.status.state).toBe("TASK_RUNNING");
+    const sandbox = (await m.waitForUpdate("checked", "TASK_RUNNING")).status;
+    expect(sandbox.executor_id?.value).toBe("checked");
+    writeFileSync(join(workDir, "slaves", healthy.status.agent_id!.value, "frameworks/fw/executors/checked/runs/latest/sick"), "");
+    const unhealthy = await m.waitFor("unhealthy update", (f): f is StatusUpdateFrame => f.type === "STATUS_UPDATE" && f.status.healthy === false);
+    expect(unhealthy.status.state).toBe("TASK_RUNNING");
+    const killed = await m.waitForUpdate("checked", "TASK_KILLED");
+    expect(killed.status.healthy).toBe(false);
+  });
+});
