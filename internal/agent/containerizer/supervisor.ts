@@ -20,9 +20,11 @@ export interface SupervisorTools {
 const safeToolPath = /^\/[A-Za-z0-9_./-]+$/;
 
 /**
- * `$1` is the container's meta dir; the rest goes to the task wrapper unchanged. The wrapper joins
- * the cgroups (it writes its own pid, then execs, so the task and all it forks are inside before
- * the first instruction of the command), enters the sandbox and execs the chain.
+ * `$1` is the container's meta dir; the wrapper (the task's first shape) gets all arguments. It
+ * joins the cgroups (it writes its own pid, then execs, so the task and all it forks are inside
+ * before the first instruction of the command), enters the sandbox, and only then records
+ * "<task pid> <supervisor pid>" in `pids`: once launch() has read that line the task is a session
+ * and group leader inside its cgroups, so an immediate kill reaches it.
  *
  * Notes on dash: an `&` job in a non-interactive shell starts with SIGINT and SIGQUIT ignored and
  * stdin on /dev/null; the chain begins with `env --default-signal` to give the task default
@@ -35,17 +37,17 @@ export function supervisorScript(tools: SupervisorTools): string {
     assert(safeToolPath.test(tool), `supervisor tool path must be plain and absolute: ${tool}`);
   }
   const wrapper = [
-    "n=$1; shift",
+    "m=$1; n=$2; shift 2",
     'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n - 1)); done',
     'cd "$1" || exit 125; shift',
+    'echo "$$ $PPID" > "$m/pids" || exit 125',
     'exec "$@"',
   ].join("; ");
   return [
     "IFS=' '",
-    "m=$1; shift",
+    "m=$1",
     `${tools.setsid} ${tools.sh} -c '${wrapper}' cluster-task "$@" &`,
     "t=$!",
-    'echo "$t $$" > "$m/pids"',
     "trap '' HUP INT QUIT TERM PIPE",
     'wait "$t"',
     "s=$?",
