@@ -2,13 +2,16 @@
 // updates, kills, resources, health checks and leader changes. The agent runs in this process
 // with the real containerizer (posix isolation); each test has its own master and work dir.
 
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupAll, tempDir } from "./helpers/cluster.ts";
 import { sandboxFile, startInProcessAgent, type InProcessAgent } from "./helpers/agent-process.ts";
 import { commandTask, eventually, ProtocolMaster, type StatusUpdateFrame } from "./helpers/protocol-master.ts";
 
+
+// Generous: the first test builds the executable, and machines under load are slow.
+setDefaultTimeout(60_000);
 const running: Array<{ stop(): Promise<void> }> = [];
 afterEach(async () => {
   for (const thing of running.splice(0).reverse()) await thing.stop();

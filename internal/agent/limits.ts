@@ -9,8 +9,6 @@ export const registerAnswerTimeoutMs = 30_000;
 export const masterRedirectTimeoutMs = 5_000;
 /** Opening the WebSocket to the leader gets this long. */
 export const masterConnectTimeoutMs = 10_000;
-/** Before the first REGISTERED names the ping interval, silence this long means the master is gone. */
-export const pingSilenceBeforeRegisteredMs = 75_000;
 /** A --master=file:// file larger than this is refused (it holds one address or a short list). */
 export const masterFileBytesMax = 64 * 1024;
 /** Tasks in one RUN_TASKS; more is refused as a whole. */
