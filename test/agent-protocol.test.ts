@@ -3,7 +3,7 @@
 // with the real containerizer (posix isolation); each test has its own master and work dir.
 
 import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readlinkSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupAll, tempDir } from "./helpers/cluster.ts";
 import { sandboxFile, startInProcessAgent, type InProcessAgent } from "./helpers/agent-process.ts";
@@ -299,4 +299,49 @@ describe("command tasks", () => {
     const killed = await m.waitForUpdate("checked", "TASK_KILLED");
     expect(killed.status.healthy).toBe(false);
   });
+
+  test("a finished task's sandbox and checkpoints are collected after --gc_delay", async () => {
+    const m = master({ autoAck: true, newAgentId: "agent-GC" });
+    const workDir = tempDir();
+    await agent(m.address, workDir, ["--gc_delay=0secs", "--disk_watch_interval=50ms"]);
+    await m.waitForRegister();
+    m.runTasks("fw", [commandTask("short", "echo bye")]);
+    const finished = await m.waitForUpdate("short", "TASK_FINISHED");
+    const sandbox = join(workDir, "slaves/agent-GC/frameworks/fw/executors/short/runs", finished.status.container_status!.container_id!.value);
+    const meta = join(workDir, "meta/slaves/agent-GC/frameworks/fw/executors/short/runs", finished.status.container_status!.container_id!.value);
+    await eventually("sandbox and meta run removed", () => !existsSync(sandbox) && !existsSync(meta));
+  });
+
+  test.skipIf(!cgroupsV1MemoryWritable())("over its memory limit: TASK_FAILED with REASON_CONTAINER_LIMITATION_MEMORY", async () => {
+    const m = master({ autoAck: true });
+    const root = `cluster-agent-test-${process.pid}-${Date.now()}`;
+    // Stopped after the agent (afterEach goes in reverse): the containerizer keeps its root cgroup.
+    running.push({ stop: async () => removeRootCgroups(root) });
+    await agent(m.address, tempDir(), ["--isolation=cgroups", `--cgroups_root=${root}`]);
+    await m.waitForRegister();
+    m.runTasks("fw", [commandTask("hog", "head -c 400000000 /dev/zero | tail > /dev/null", "cpus:0.1;mem:32")]);
+    const failed = await m.waitForUpdate("hog", "TASK_FAILED");
+    expect(failed.status.reason).toBe("REASON_CONTAINER_LIMITATION_MEMORY");
+    expect(failed.status.source).toBe("SOURCE_AGENT");
+  });
 });
+
+function removeRootCgroups(root: string): void {
+  for (const controller of readdirSync("/sys/fs/cgroup")) {
+    const dir = join("/sys/fs/cgroup", controller, root);
+    if (existsSync(dir)) rmdirSync(dir);
+  }
+}
+
+/** The OOM test needs root and a writable cgroup v1 memory hierarchy; elsewhere it is skipped. */
+function cgroupsV1MemoryWritable(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    accessSync("/sys/fs/cgroup/memory", constants.W_OK);
+    return true;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT" || code === "EACCES" || code === "EROFS") return false;
+    throw error;
+  }
+}
