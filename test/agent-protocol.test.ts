@@ -180,8 +180,17 @@ describe("command tasks", () => {
       const metrics = (await (await fetch(`${a.url}/metrics/snapshot`)).json()) as Record<string, number>;
       return metrics["slave/tasks_finished"] === 1 && metrics["slave/status_updates_pending"] === 0;
     });
-    const state = (await (await fetch(`${a.url}/state`)).json()) as { frameworks: Array<{ completed_executors: Array<{ completed_tasks: Array<{ state: string }> }> }> };
-    expect(state.frameworks[0]?.completed_executors[0]?.completed_tasks[0]?.state).toBe("TASK_FINISHED");
+    const state = (await (await fetch(`${a.url}/state`)).json()) as {
+      frameworks: Array<{ completed_executors: Array<{ directory: string; completed_tasks: Array<{ state: string }> }> }>;
+    };
+    const executor = state.frameworks[0]?.completed_executors[0];
+    expect(executor?.completed_tasks[0]?.state).toBe("TASK_FINISHED");
+    // /files serves the sandbox under its real path and under runs/latest.
+    const virtual = await fetch(`${a.url}/files/read?path=/frameworks/fw/executors/hello/runs/latest/stdout&offset=0`);
+    expect(((await virtual.json()) as { data: string }).data).toBe("hello\nhello 31002 31002,31003\n");
+    const browse = (await (await fetch(`${a.url}/files/browse?path=${executor?.directory}`)).json()) as Array<{ path: string }>;
+    expect(browse.map((entry) => entry.path.split("/").pop())).toContain("stdout");
+    expect((await fetch(`${a.url}/files/browse?path=${workDir}/meta`)).status).toBe(403);
   });
 
   test("a failing command: TASK_FAILED with its exit status", async () => {

@@ -16,6 +16,7 @@ import { AgentMetrics } from "./metrics.ts";
 import type { AgentInfoCheckpoint } from "./model.ts";
 import { agentInfoPath, epochPath, idProblem, latestAgentLink } from "./paths.ts";
 import { recoverState } from "./recovery.ts";
+import type { SandboxFiles } from "./sandbox-files.ts";
 import { adoptRecoveredTasks, finishRecovery } from "./recover-tasks.ts";
 import { planRunTasks, type RunTasks } from "./run-plan.ts";
 import { StatusUpdateManager } from "./status-update-manager.ts";
@@ -32,6 +33,7 @@ export interface AgentDeps {
   version: string;
   exit: (code: number, message: string) => void;
   scheduleGc: (paths: string[]) => void;
+  files: SandboxFiles;
 }
 
 /** Start-up must stop: the message says what the operator can do. */
@@ -76,6 +78,7 @@ export class Agent {
       metrics: this.metrics,
       agentId: () => this.agentId(),
       scheduleGc: deps.scheduleGc,
+      files: deps.files,
     });
     this.link = new MasterLink(
       {

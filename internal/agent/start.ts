@@ -8,9 +8,11 @@ import { ensureDir } from "./checkpoint-io.ts";
 import { checkConfig, type AgentConfig } from "./config.ts";
 import { createContainerizer, type Containerizer } from "./containerizer/index.ts";
 import { mountAgentRoutes } from "./endpoints.ts";
+import { AttachedPaths, createFilesApp } from "./files/index.ts";
 import { SandboxGc } from "./gc/index.ts";
 import { createMasterDetector } from "./master-detector.ts";
 import { metaDir } from "./paths.ts";
+import { SandboxFiles } from "./sandbox-files.ts";
 
 /** How often recover=cleanup looks whether the killed tasks are gone. */
 const cleanupPollMs = 50;
@@ -31,6 +33,9 @@ export async function startAgent(ctx: ProcessContext, config: AgentConfig): Prom
     clock: ctx.clock,
     logger,
   });
+  const attached = new AttachedPaths();
+  const files = new SandboxFiles(attached);
+  if (config.logDir !== undefined) files.attachLogDir(config.logDir);
   const agent = new Agent({
     config,
     logger,
@@ -41,6 +46,7 @@ export async function startAgent(ctx: ProcessContext, config: AgentConfig): Prom
     detector,
     version,
     exit,
+    files,
     scheduleGc: (paths) => {
       for (const path of paths) gc.schedule(path).catch((error: unknown) => logger.error({ path, err: error }, "cannot schedule sandbox gc"));
     },
@@ -59,10 +65,17 @@ export async function startAgent(ctx: ProcessContext, config: AgentConfig): Prom
     exit(0, `--recover=cleanup: killed ${killed} task(s) left from the previous run; exiting`);
     return [];
   }
-  return [serve(ctx, config, agent, containerizer, gc)];
+  return [serve(ctx, config, { agent, containerizer, gc, attached })];
 }
 
-function serve(ctx: ProcessContext, config: AgentConfig, agent: Agent, containerizer: Containerizer, gc: SandboxGc): Service {
+interface Parts {
+  agent: Agent;
+  containerizer: Containerizer;
+  gc: SandboxGc;
+  attached: AttachedPaths;
+}
+
+function serve(ctx: ProcessContext, config: AgentConfig, { agent, containerizer, gc, attached }: Parts): Service {
   const mount = (app: Parameters<typeof mountAgentRoutes>[0]) => {
     const deps: Parameters<typeof mountAgentRoutes>[1] = {
       agent,
@@ -75,6 +88,7 @@ function serve(ctx: ProcessContext, config: AgentConfig, agent: Agent, container
     };
     if (config.logDir !== undefined) deps.logDir = config.logDir;
     mountAgentRoutes(app, deps);
+    app.route("/", createFilesApp({ attached: () => attached.list() }));
   };
   const http = serveModeHttp(ctx, "agent", config.port, mount);
   agent.start(Number(new URL(http.url).port));

@@ -47,6 +47,8 @@ export interface TaskManagerDeps {
   agentId: () => string;
   /** A finished sandbox (and its meta directory) may be removed after --gc_delay. */
   scheduleGc: (paths: string[]) => void;
+  /** /files: a task's sandbox is served from its launch until it leaves the history. */
+  files: { attach(checkpoint: TaskCheckpoint): void; detach(checkpoint: TaskCheckpoint): void };
 }
 
 type GroupRun = RunKey & { sandbox: string };
@@ -95,12 +97,22 @@ export class TaskManager {
     if (!this.frameworks.has(record.frameworkId)) throw new Error(`task ${record.key} adopted before its framework`);
     this.tasks.set(record.key, record);
     this.byContainer.set(record.checkpoint.containerId, record.key);
+    this.deps.files.attach(record.checkpoint);
   }
 
   /** Moves a recovered task whose terminal update was acknowledged straight to history. */
   adoptCompleted(task: CompletedTask): void {
+    this.deps.files.attach(task.checkpoint);
+    this.remember(task);
+  }
+
+  /** Keeps a completed task for /state; the oldest beyond the limit leave, with their sandbox's /files. */
+  private remember(task: CompletedTask): void {
     this.completed.push(task);
-    if (this.completed.length > completedTasksShownMax) this.completed.splice(0, this.completed.length - completedTasksShownMax);
+    while (this.completed.length > completedTasksShownMax) {
+      const evicted = this.completed.shift();
+      if (evicted !== undefined) this.deps.files.detach(evicted.checkpoint);
+    }
   }
 
   rememberFramework(frameworkId: string, info: FrameworkInfo): FrameworkRecord {
@@ -174,6 +186,7 @@ export class TaskManager {
     if (launched) {
       ensureDir(runSandbox);
       setSymlinkAtomic(join(dirname(runSandbox), latestLink), run.runId);
+      this.deps.files.attach(checkpoint);
     }
     const record: TaskRecord = {
       key: taskKey(message.frameworkId, taskId),
@@ -365,7 +378,7 @@ export class TaskManager {
   private forget(record: TaskRecord): void {
     this.tasks.delete(record.key);
     this.byContainer.delete(record.checkpoint.containerId);
-    this.completed.push({
+    this.remember({
       frameworkId: record.frameworkId,
       executorId: record.checkpoint.executorId,
       checkpoint: record.checkpoint,
@@ -373,7 +386,6 @@ export class TaskManager {
       statuses: record.statuses,
       resources: record.resources,
     });
-    if (this.completed.length > completedTasksShownMax) this.completed.splice(0, this.completed.length - completedTasksShownMax);
   }
 
   private runPaths(record: TaskRecord): string[] {
