@@ -335,6 +335,33 @@ describe("command tasks", () => {
   });
 });
 
+
+describe("users", () => {
+  test.skipIf(process.getuid?.() !== 0)("as root, a task runs as its framework's user; an unknown user fails the launch", async () => {
+    const m = master({ autoAck: true, newAgentId: "agent-U" });
+    const workDir = tempDir();
+    await agent(m.address, workDir);
+    await m.waitForRegister();
+    m.runTasks("fw", [commandTask("who", "id -un")], { framework: { user: "nobody", name: "fw" } });
+    await m.waitForUpdate("who", "TASK_FINISHED");
+    expect(sandboxFile(workDir, "agent-U", "fw", "who", "stdout")).toBe("nobody\n");
+    m.runTasks("fw", [commandTask("ghost", "true")], { framework: { user: "no-such-user-here", name: "fw" } });
+    const failed = await m.waitForUpdate("ghost", "TASK_FAILED");
+    expect(failed.status.reason).toBe("REASON_CONTAINER_LAUNCH_FAILED");
+    expect(failed.status.message).toContain("no-such-user-here");
+  });
+
+  test("--switch_user=false runs tasks as the agent's user", async () => {
+    const m = master({ autoAck: true, newAgentId: "agent-V" });
+    const workDir = tempDir();
+    await agent(m.address, workDir, ["--switch_user=false"]);
+    await m.waitForRegister();
+    m.runTasks("fw", [commandTask("me", "id -u")], { framework: { user: "no-such-user-here", name: "fw" } });
+    await m.waitForUpdate("me", "TASK_FINISHED");
+    expect(sandboxFile(workDir, "agent-V", "fw", "me", "stdout")).toBe(`${process.getuid?.()}\n`);
+  });
+});
+
 function removeRootCgroups(root: string): void {
   for (const controller of readdirSync("/sys/fs/cgroup")) {
     const dir = join("/sys/fs/cgroup", controller, root);

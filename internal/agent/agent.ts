@@ -70,6 +70,7 @@ export class Agent {
       hostname: config.hostname,
       total: config.resources,
       defaultKillGracePeriodMs: config.taskKillGracePeriodMs,
+      switchUser: config.switchUser,
       logger,
       clock: deps.clock,
       ids: deps.ids,

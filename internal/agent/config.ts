@@ -31,6 +31,8 @@ export interface AgentConfig {
   physicalCpus: number;
   logDir?: string;
   taskKillGracePeriodMs: number;
+  /** Run tasks as their command's or framework's user (when the agent is root). */
+  switchUser: boolean;
   statusUpdateRetryIntervalMinMs: number;
   statusUpdateRetryIntervalMaxMs: number;
   registrationBackoffFactorMs: number;
@@ -76,6 +78,7 @@ export function agentConfigFromFlags(flags: Flags, overrides: AgentConfigOverrid
     attributes: parseAttributesFlag(optionalString(flags, "attributes") ?? ""),
     physicalCpus: Math.max(1, cpus().length),
     taskKillGracePeriodMs: numberFlag(flags, "task_kill_grace_period"),
+    switchUser: booleanFlag(flags, "switch_user"),
     statusUpdateRetryIntervalMinMs: numberFlag(flags, "status_update_retry_interval_min"),
     statusUpdateRetryIntervalMaxMs: numberFlag(flags, "status_update_retry_interval_max"),
     registrationBackoffFactorMs: numberFlag(flags, "registration_backoff_factor"),

@@ -38,6 +38,7 @@ export interface TaskManagerDeps {
   hostname: string;
   total: Resources;
   defaultKillGracePeriodMs: number;
+  switchUser: boolean;
   logger: Logger;
   clock: Clock;
   ids: IdGenerator;
@@ -250,7 +251,7 @@ export class TaskManager {
       limits: checkpoint.limits,
     };
     const user = command.user ?? framework?.user;
-    if (user !== undefined && user !== "") spec.user = user;
+    if (this.deps.switchUser && user !== undefined && user !== "") spec.user = user;
     if (checkpoint.task.health_check !== undefined) spec.healthCheck = checkpoint.task.health_check;
     return spec;
   }

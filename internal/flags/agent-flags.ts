@@ -51,6 +51,12 @@ const registrationFlags: FlagDef[] = [
 
 const taskFlags: FlagDef[] = [
   {
+    name: "switch_user",
+    kind: "boolean",
+    default: true,
+    help: "When the agent runs as root, run each task as its command's user or else its framework's user; false: as the agent's own user.",
+  },
+  {
     name: "task_kill_grace_period",
     kind: "duration",
     default: 3000,
