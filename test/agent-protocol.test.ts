@@ -204,10 +204,21 @@ describe("command tasks", () => {
 
   test("kill: TASK_KILLING at once, then TASK_KILLED after SIGTERM, with the master's reason", async () => {
     const m = master({ autoAck: true });
-    await agent(m.address, tempDir());
+    const a = await agent(m.address, tempDir());
     await m.waitForRegister();
-    m.runTasks("fw", [commandTask("sleeper", "sleep 60")]);
+    m.runTasks("fw", [commandTask("sleeper", "sleep 60", "cpus:0.25;mem:48")]);
     await m.waitForUpdate("sleeper", "TASK_RUNNING");
+    const monitor = (await (await fetch(`${a.url}/monitor/statistics`)).json()) as Array<{
+      executor_id: string;
+      framework_id: string;
+      source: string;
+      statistics: { cpus_limit: number; mem_limit_bytes: number; timestamp: number };
+    }>;
+    expect(monitor).toHaveLength(1);
+    expect(monitor[0]).toMatchObject({ executor_id: "sleeper", framework_id: "fw", source: "sleeper", statistics: { cpus_limit: 0.25, mem_limit_bytes: 48 * 1024 * 1024 } });
+    const metrics = (await (await fetch(`${a.url}/metrics/snapshot`)).json()) as Record<string, number>;
+    expect(metrics["slave/tasks_running"]).toBe(1);
+    expect(metrics["slave/cpus_used"]).toBe(0.25);
     m.kill("fw", "sleeper", { reason: "REASON_ROLE_WINDOW_CLOSED", message: "role window closed" });
     const killing = await m.waitForUpdate("sleeper", "TASK_KILLING");
     const killed = await m.waitForUpdate("sleeper", "TASK_KILLED");

@@ -213,3 +213,13 @@ describe("restart with different --resources", () => {
     expect(existsSync(workDir)).toBe(true);
   });
 });
+
+describe("operator action needed", () => {
+  test("REFUSED by the master: the message on stderr and exit status 1", async () => {
+    const m = master({ refuse: "this agent's id was removed; start it with a fresh --work_dir" });
+    const agent = await startAgentProcess(m.address, tempDir());
+    const { code } = await agent.exited;
+    expect(code).toBe(1);
+    expect(agent.stderr()).toContain("cluster: the master refused this agent: this agent's id was removed; start it with a fresh --work_dir");
+  });
+});

@@ -353,7 +353,7 @@ export class TaskManager {
     const outcome = this.deps.updates.ack(key, uuid);
     const fields = { framework_id: frameworkId, task_id: taskId, uuid };
     if (outcome === undefined) {
-      this.deps.logger.warn(fields, "acknowledgement for a task without pending updates ignored");
+      this.deps.logger.info(fields, "acknowledgement for a task without pending updates ignored");
       return;
     }
     if (outcome.kind === "unexpected") {
