@@ -135,6 +135,30 @@ for (const suite of suites) {
       expect(isSameProcessAlive(pid, undefined)).toBe(false);
     }, slowMs);
 
+    test("tasks survive a SIGKILLed agent process; recover reports the one that ended meanwhile", async () => {
+      const h = await setup(suite.options);
+      const specs = [h.spec("exits", "sleep 0.3; exit 5"), h.spec("lives", "sleep 30")];
+      const agent = Bun.spawn({
+        cmd: [process.execPath, join(import.meta.dir, "testdata", "agent-that-dies.ts"), h.metaDir, suite.options.isolation, h.cgroupsRoot, suite.options.cgroupsHierarchy ?? "/sys/fs/cgroup", JSON.stringify(specs)],
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const reader = agent.stdout.getReader();
+      const { value } = await reader.read();
+      const pids = JSON.parse(new TextDecoder().decode(value)) as Record<string, number>;
+      agent.kill("SIGKILL");
+      await agent.exited;
+      await Bun.sleep(600);
+      expect(isSameProcessAlive(pids.lives!, undefined)).toBe(true);
+      const c = await h.restart();
+      await c.recover(specs.map((s) => ({ containerId: s.containerId, sandboxDir: s.sandboxDir, pid: pids[s.containerId], limits: s.limits })));
+      expect(await h.termination("exits")).toMatchObject({ exitCode: 5, message: "Command exited with status 5" });
+      await Bun.sleep(100);
+      expect(h.terminations.map((t) => t.containerId)).toEqual(["exits"]);
+      await c.kill("lives", 1000);
+      expect(await h.termination("lives")).toMatchObject({ signal: "SIGTERM", killedByAgent: true });
+      expect(isSameProcessAlive(pids.lives!, undefined)).toBe(false);
+    }, slowMs);
+
     test("tasks that ended while the agent was down are reported by recover with their real status", async () => {
       const h = await setup(suite.options);
       const exits = h.spec("exits", "sleep 0.2; exit 7");

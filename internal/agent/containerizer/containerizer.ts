@@ -27,7 +27,7 @@ import { HealthRunner } from "./health-runner.ts";
 import { ContainerMeta, currentBootId, listMetaContainerIds } from "./meta.ts";
 import { resolveOptions, type ContainerizerOptions, type ResolvedOptions } from "./options.ts";
 import { assertPathSafeId, containersMetaRoot } from "./paths.ts";
-import { isSameProcessAlive, readProcStat, readProcTable, signalPid, type ProcStat } from "./proc.ts";
+import { isSameProcessAlive, ProcScanner, readProcStat, signalPid, type ProcStat } from "./proc.ts";
 import { findSupervisorTools, lookupUser, prepareSandbox, spawnSupervisor, waitForPids } from "./spawn.ts";
 import { buildTaskChain, type SupervisorTools } from "./supervisor.ts";
 import { buildTermination } from "./termination.ts";
@@ -99,6 +99,8 @@ class SupervisedContainerizer implements Containerizer {
   private readonly pollTimer: ReturnType<typeof setInterval>;
   private procSnapshot: { atMs: number; table: ProcStat[] } | null = null;
   private closed = false;
+  private readonly scanner = new ProcScanner();
+  private readonly scan = () => this.scanner.fresh();
   private readonly isRoot = process.getuid?.() === 0;
 
   constructor(
@@ -214,13 +216,13 @@ class SupervisedContainerizer implements Containerizer {
   private async doKill(c: Container, gracePeriodMs: number): Promise<void> {
     c.meta.markKilled();
     const alive = isSameProcessAlive(c.taskPid, c.taskStartTicks);
-    if (c.cgroup === null) c.remembered = snapshotTree(c.taskPid, c.taskStartTicks);
+    if (c.cgroup === null) c.remembered = await snapshotTree(this.scan, c.taskPid, c.taskStartTicks);
     if (alive) signalPid(-c.taskPid, "SIGTERM");
     this.o.logger.info({ container_id: c.id, pid: c.taskPid, grace_period_ms: gracePeriodMs }, "killing task");
     const graceful = await this.waitEnded(c, gracePeriodMs);
     if (!graceful) {
       if (c.cgroup !== null) await killCgroup(c.cgroup);
-      else await killTree(c.taskPid, c.taskStartTicks, c.remembered);
+      else await killTree(this.scan, c.taskPid, c.taskStartTicks, c.remembered);
     }
     if (await this.waitEnded(c, this.o.killSettleMs)) return;
     this.o.logger.error({ container_id: c.id, pid: c.taskPid }, "supervisor recorded no status after the kill");
@@ -243,8 +245,9 @@ class SupervisedContainerizer implements Containerizer {
   private check(c: Container): void {
     if (c.termination !== null || c.finishing || this.closed) return;
     try {
-      if (c.meta.hasStatus()) {
-        this.finishInBackground(c, c.meta.readStatus());
+      const status = c.meta.readStatus();
+      if (status !== null) {
+        this.finishInBackground(c, status);
         return;
       }
       if (c.cgroup !== null && !c.meta.hasMemoryLimitation() && oomKillCount(c.cgroup) > 0) {
@@ -289,7 +292,7 @@ class SupervisedContainerizer implements Containerizer {
     try {
       // Mesos destroys a container when its task ends: nothing the task left behind keeps running.
       if (c.cgroup !== null) await killCgroup(c.cgroup);
-      else await killTree(c.taskPid, c.taskStartTicks, c.remembered);
+      else await killTree(this.scan, c.taskPid, c.taskStartTicks, c.remembered);
     } catch (error) {
       this.o.logger.error({ container_id: c.id, err: errorText(error) }, "failed to kill what the task left behind");
     }
@@ -370,7 +373,7 @@ class SupervisedContainerizer implements Containerizer {
       const pids = meta.readPids();
       const cgroup = this.layout === null ? null : containerCgroup(this.layout, id);
       if (cgroup !== null && cgroupPids(cgroup).length > 0) await killCgroup(cgroup);
-      if (pids !== null && !meta.hasStatus()) await killTree(pids.taskPid, meta.readTaskStartTicks(), []);
+      if (pids !== null && !meta.hasStatus()) await killTree(this.scan, pids.taskPid, meta.readTaskStartTicks(), []);
       if (cgroup !== null) await removeContainerCgroup(cgroup);
       meta.remove();
     }
@@ -380,15 +383,15 @@ class SupervisedContainerizer implements Containerizer {
     const c = this.containers.get(containerId);
     if (c === undefined || c.termination !== null) return undefined;
     const measured: CgroupStatistics =
-      c.cgroup !== null ? cgroupStatistics(c.cgroup) : treeStatistics(this.procTable(), c.taskPid, c.taskStartTicks, pageBytes());
+      c.cgroup !== null ? cgroupStatistics(c.cgroup) : treeStatistics(await this.procTable(), c.taskPid, c.taskStartTicks, pageBytes());
     return { timestamp: this.o.clock.nowMs() / 1000, cpus_limit: c.limits.cpus, mem_limit_bytes: c.limits.memoryBytes, ...measured };
   }
 
   /** One /proc walk serves many usage() calls (the monitor asks for every container at once). */
-  private procTable(): ProcStat[] {
+  private async procTable(): Promise<ProcStat[]> {
     const nowMs = performance.now();
     if (this.procSnapshot === null || nowMs - this.procSnapshot.atMs > this.o.procSnapshotMaxAgeMs) {
-      this.procSnapshot = { atMs: nowMs, table: readProcTable() };
+      this.procSnapshot = { atMs: nowMs, table: await this.scan() };
     }
     return this.procSnapshot.table;
   }

@@ -24,3 +24,5 @@ export {
 export { healthCheckDefaults, healthPolicyOf, type HealthPolicy } from "./health.ts";
 export { cpuSharesFor, cpuWeightFromShares, memoryLimitBytesMin } from "./cgroups-math.ts";
 export { signalName, signalText } from "./termination.ts";
+/** Makes a sandbox with empty stdout/stderr (owned by the task user); launch() calls it. */
+export { prepareSandbox } from "./spawn.ts";

@@ -9,7 +9,8 @@
 //   task-start    the task's start time in clock ticks, written by the agent once it sees the pid
 //   killed        present once the agent asked for a kill (so a restart still reports TASK_KILLED)
 //   limitation    "memory" once the agent saw the OOM killer strike inside the container
-//   status        `$?` of the task, written by the supervisor (tmp + mv) when the task ends
+//   status        "<$? of the task>\n", written by the supervisor in one write when the task ends;
+//                 complete once the newline is there (pids likewise)
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -60,15 +61,15 @@ export class ContainerMeta {
     return { taskPid: Number(match[1]), supervisorPid: Number(match[2]) };
   }
 
+  /** Null until the supervisor has written a complete line. */
   readStatus(): number | null {
     const text = this.read("status");
-    if (text === null) return null;
-    const status = Number(text.trim());
-    return Number.isInteger(status) ? status : null;
+    const match = text === null ? null : /^(\d+)\n$/.exec(text);
+    return match === null ? null : Number(match[1]);
   }
 
   hasStatus(): boolean {
-    return existsSync(join(this.dir, "status"));
+    return this.readStatus() !== null;
   }
 
   readTaskStartTicks(): number | undefined {

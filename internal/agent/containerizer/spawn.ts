@@ -25,7 +25,7 @@ export function findSupervisorTools(): SupervisorTools {
     return path;
   };
   if (!existsSync("/bin/sh")) throw new Error("containerizer needs /bin/sh");
-  return { sh: "/bin/sh", setsid: required("setsid"), env: required("env"), mv: required("mv"), setpriv: findTool("setpriv"), perl: findTool("perl") };
+  return { sh: "/bin/sh", setsid: required("setsid"), env: required("env"), setpriv: findTool("setpriv"), perl: findTool("perl") };
 }
 
 const userCache = new Map<string, { uid: number; gid: number }>();
@@ -96,17 +96,19 @@ export function spawnSupervisor(input: SpawnInput, fds: { stdoutFd: number; stde
   }
 }
 
+const fastPollWindowMs = 50;
+
 /**
- * Waits for the supervisor's `pids` line. Backs off from 1 ms so a fast launch costs little; gives
- * up when the supervisor is gone without writing it, or after waitMs.
+ * Waits for the wrapper's `pids` line; gives up when the supervisor is gone without it, or after
+ * waitMs.
  */
 export async function waitForPids(
   meta: ContainerMeta,
   supervisorGone: () => boolean,
   waitMs: number,
 ): Promise<{ taskPid: number; supervisorPid: number }> {
-  const deadline = performance.now() + waitMs;
-  let sleepMs = 1;
+  const started = performance.now();
+  const deadline = started + waitMs;
   for (;;) {
     const pids = meta.readPids();
     if (pids !== null) return pids;
@@ -116,7 +118,7 @@ export async function waitForPids(
       throw new Error("supervisor exited before starting the task (see the sandbox's stderr)");
     }
     if (performance.now() > deadline) throw new Error(`supervisor did not record the task's pid within ${waitMs} ms`);
-    await Bun.sleep(sleepMs);
-    sleepMs = Math.min(sleepMs * 2, 20);
+    // The pids usually arrive within a few ms: poll every ms at first, then back off.
+    await Bun.sleep(performance.now() - started < fastPollWindowMs ? 1 : 20);
   }
 }

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { buildSupervisorArgs, buildTaskChain, supervisorScript, type SupervisorTools } from "./supervisor.ts";
 
-const tools: SupervisorTools = { sh: "/bin/sh", setsid: "/usr/bin/setsid", env: "/usr/bin/env", mv: "/usr/bin/mv", setpriv: "/usr/bin/setpriv", perl: "/usr/bin/perl" };
+const tools: SupervisorTools = { sh: "/bin/sh", setsid: "/usr/bin/setsid", env: "/usr/bin/env", setpriv: "/usr/bin/setpriv", perl: "/usr/bin/perl" };
 const unsets = ["-u", "PWD", "-u", "OLDPWD", "-u", "OPTIND", "-u", "PPID", "-u", "IFS"];
 
 test("a shell command runs as /bin/sh -c value after env restores defaults", () => {
@@ -39,7 +39,7 @@ test("the script parses in dash and uses only the tools given", () => {
   const check = Bun.spawnSync({ cmd: ["/bin/sh", "-n", "-c", script], stdio: ["ignore", "pipe", "pipe"] });
   expect(check.stderr.toString()).toBe("");
   expect(check.exitCode).toBe(0);
-  expect(() => supervisorScript({ ...tools, mv: "/usr/bin/mv; rm -rf /" })).toThrow();
+  expect(() => supervisorScript({ ...tools, setsid: "/usr/bin/setsid; rm -rf /" })).toThrow();
 });
 
 test("why the env fix-ups exist: dash changes PWD, OPTIND, PPID and IFS and drops odd names", () => {

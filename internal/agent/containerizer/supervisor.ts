@@ -10,7 +10,6 @@ export interface SupervisorTools {
   sh: string;
   setsid: string;
   env: string;
-  mv: string;
   /** Only needed to run tasks as another user. */
   setpriv: string | null;
   /** Only needed when argv[0] differs from the program (shell: false); perl is Essential on Debian. */
@@ -33,7 +32,7 @@ const safeToolPath = /^\/[A-Za-z0-9_./-]+$/;
  * environment, which may set it.
  */
 export function supervisorScript(tools: SupervisorTools): string {
-  for (const tool of [tools.sh, tools.setsid, tools.mv]) {
+  for (const tool of [tools.sh, tools.setsid]) {
     assert(safeToolPath.test(tool), `supervisor tool path must be plain and absolute: ${tool}`);
   }
   const wrapper = [
@@ -51,7 +50,9 @@ export function supervisorScript(tools: SupervisorTools): string {
     "trap '' HUP INT QUIT TERM PIPE",
     'wait "$t"',
     "s=$?",
-    `echo "$s" > "$m/status.tmp" && ${tools.mv} -f "$m/status.tmp" "$m/status"`,
+    // One write(2) of a newline-terminated line: a reader that sees the newline sees all of it,
+    // which is what tmp + mv would give, without forking mv (~2 ms per task on a small VM).
+    'echo "$s" > "$m/status"',
   ].join("\n");
 }
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { CommandInfo } from "../../wire/index.ts";
 import { createContainerizer } from "./containerizer.ts";
 import type { ContainerizerOptions, IsolationChoice } from "./options.ts";
+import { ProcScanner } from "./proc.ts";
 import { killTree } from "./tree.ts";
 import type { Containerizer, ContainerTermination, HealthEvent, LaunchSpec } from "./types.ts";
 
@@ -98,7 +99,8 @@ export async function makeHarness(options: HarnessOptions, logger?: Containerize
       const sweeper = await createContainerizer({ metaDir, isolation: options.isolation, cgroupsHierarchy: options.cgroupsHierarchy, cgroupsRoot });
       await sweeper.recover([]);
       await sweeper.close();
-      for (const pid of taskPids) await killTree(pid, undefined, []);
+      const scanner = new ProcScanner();
+      for (const pid of taskPids) await killTree(() => scanner.fresh(), pid, undefined, []);
       removeCgroupRoots(options.cgroupsHierarchy ?? "/sys/fs/cgroup", cgroupsRoot);
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,6 +1,6 @@
 // Killing and measuring a task's process tree without cgroups, from /proc.
 
-import { readProcTable, signalPid, taskTree, type ProcStat } from "./proc.ts";
+import { signalPid, taskTree, type ProcStat } from "./proc.ts";
 import { userHz } from "./cgroups-math.ts";
 import type { CgroupStatistics } from "./cgroups.ts";
 
@@ -13,9 +13,12 @@ export interface ProcIdentity {
 export const treeKillRoundsMax = 200;
 export const treeKillRoundIntervalMs = 10;
 
+/** A fresh process table (see ProcScanner). */
+export type ProcScan = () => Promise<ProcStat[]>;
+
 /** The tree now, as identities, taken before signalling so re-parented children are still known. */
-export function snapshotTree(taskPid: number, taskStartTicks: number | undefined): ProcIdentity[] {
-  return taskTree(readProcTable(), taskPid, taskStartTicks).map((p) => ({ pid: p.pid, startTicks: p.startTicks }));
+export async function snapshotTree(scan: ProcScan, taskPid: number, taskStartTicks: number | undefined): Promise<ProcIdentity[]> {
+  return taskTree(await scan(), taskPid, taskStartTicks).map((p) => ({ pid: p.pid, startTicks: p.startTicks }));
 }
 
 /**
@@ -23,14 +26,19 @@ export function snapshotTree(taskPid: number, taskStartTicks: number | undefined
  * an earlier snapshot, until none is left alive. A remembered pid is only signalled while it still
  * has the same start time, so a reused pid is never hit.
  */
-export async function killTree(taskPid: number, taskStartTicks: number | undefined, remembered: readonly ProcIdentity[]): Promise<boolean> {
+export async function killTree(
+  scan: ProcScan,
+  taskPid: number,
+  taskStartTicks: number | undefined,
+  remembered: readonly ProcIdentity[],
+): Promise<boolean> {
   for (let round = 0; round < treeKillRoundsMax; round++) {
-    const targets = treeTargets(readProcTable(), taskPid, taskStartTicks, remembered);
+    const targets = treeTargets(await scan(), taskPid, taskStartTicks, remembered);
     if (targets.length === 0) return true;
     for (const pid of targets) signalPid(pid, "SIGKILL");
     await Bun.sleep(treeKillRoundIntervalMs);
   }
-  return treeTargets(readProcTable(), taskPid, taskStartTicks, remembered).length === 0;
+  return treeTargets(await scan(), taskPid, taskStartTicks, remembered).length === 0;
 }
 
 /** Pure: which pids of this table belong to the task (now or by memory). */
