@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createContainerizer } from "./containerizer.ts";
+import { ContainerMeta, currentBootId } from "./meta.ts";
 import { isSameProcessAlive, readProcStat } from "./proc.ts";
 import { cgroupsUnavailableReason, eventually, makeHarness, testEnv, type Harness, type HarnessOptions } from "./testing.ts";
 
@@ -251,6 +252,21 @@ describe("containerizer (posix only)", () => {
       [false, 3, true],
     ]);
   }, slowMs);
+
+  test("recover reports containers that cannot have survived as ended with unknown status", async () => {
+    const h = await setup({ isolation: "posix" });
+    const limits = { cpus: 1, memoryBytes: 64 * 1024 * 1024 };
+    const record = { sandboxDir: h.sandbox("x"), launchedAtMs: Date.now() - 60_000, limits, env: testEnv, cgroups: false };
+    new ContainerMeta(h.metaDir, "half").writeLaunch({ ...record, containerId: "half", bootId: currentBootId() });
+    new ContainerMeta(h.metaDir, "rebooted").writeLaunch({ ...record, containerId: "rebooted", bootId: "another-boot" });
+    await h.containerizer.recover(["half", "rebooted", "unknown"].map((containerId) => ({ containerId, sandboxDir: h.sandbox(containerId), limits })));
+    const byId = new Map(h.terminations.map((t) => [t.containerId, t]));
+    expect(byId.get("half")).toMatchObject({ exitCode: null, signal: null, message: "Command ended with unknown status: the agent stopped before the task started" });
+    expect(byId.get("rebooted")?.message).toContain("the host rebooted");
+    expect(byId.get("unknown")?.message).toContain("no record");
+    await h.containerizer.cleanup("half");
+    expect(existsSync(join(h.metaDir, "containers", "half"))).toBe(false);
+  });
 
   test("isolation auto without usable cgroups runs posix and says why once", async () => {
     const warnings: Array<{ obj: object; msg?: string }> = [];

@@ -3,7 +3,7 @@
 // (tree.ts), learns how they ended from the files the supervisors write (meta.ts), and re-attaches
 // after an agent restart.
 
-import { mkdirSync, readFileSync } from "node:fs";
+import { closeSync, mkdirSync, readFileSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { assert } from "../../runtime/index.ts";
 import {
@@ -132,21 +132,11 @@ class SupervisedContainerizer implements Containerizer {
     const runAs = spec.user !== undefined && this.isRoot ? lookupUser(spec.user) : undefined;
     const meta = new ContainerMeta(this.o.metaDir, spec.containerId);
     assert(!meta.exists(), `container ${spec.containerId} has leftover state in ${meta.dir}`);
-    const fds = prepareSandbox(spec.sandboxDir, runAs);
     const launchedAtMs = this.o.clock.nowMs();
     const cgroup = this.layout === null ? null : containerCgroup(this.layout, spec.containerId);
-    let child: Subprocess;
     let container: Container | undefined;
-    try {
-      meta.writeLaunch({ containerId: spec.containerId, sandboxDir: spec.sandboxDir, launchedAtMs, bootId: currentBootId(), limits: spec.limits, healthCheck: spec.healthCheck, env: spec.env, cgroups: cgroup !== null });
-      if (cgroup !== null) createContainerCgroup(cgroup, spec.limits, this.o.enableCfs);
-      const chain = buildTaskChain({ command: spec.command, env: spec.env, runAs }, this.tools);
-      const onExit = () => container !== undefined && this.check(container);
-      child = spawnSupervisor({ tools: this.tools, meta, sandboxDir: spec.sandboxDir, procsFiles: cgroup?.procsFiles ?? [], chain, env: spec.env, onExit }, fds);
-    } catch (error) {
-      await this.undoLaunch(meta, cgroup);
-      throw error;
-    }
+    const onExit = () => container !== undefined && this.check(container);
+    const child = await this.startSupervisor(spec, meta, cgroup, runAs, launchedAtMs, onExit);
     const supervisorGone = () => child.exitCode !== null || child.signalCode !== null;
     const pids = await waitForPids(meta, supervisorGone, this.o.launchPidWaitMs).catch(async (error: unknown) => {
       signalPid(child.pid, "SIGKILL");
@@ -160,6 +150,33 @@ class SupervisedContainerizer implements Containerizer {
     this.o.logger.info({ container_id: spec.containerId, pid: pids.taskPid, isolation: this.isolation }, "launched task");
     this.check(container);
     return { pid: pids.taskPid };
+  }
+
+  /** Sandbox, launch record, cgroup, supervisor; on any failure, undoes what was done and throws. */
+  private async startSupervisor(
+    spec: LaunchSpec,
+    meta: ContainerMeta,
+    cgroup: ContainerCgroup | null,
+    runAs: { uid: number; gid: number } | undefined,
+    launchedAtMs: number,
+    onExit: () => void,
+  ): Promise<Subprocess> {
+    let fds: { stdoutFd: number; stderrFd: number } | null = null;
+    try {
+      fds = prepareSandbox(spec.sandboxDir, runAs);
+      const record = { containerId: spec.containerId, sandboxDir: spec.sandboxDir, launchedAtMs, bootId: currentBootId(), limits: spec.limits };
+      meta.writeLaunch({ ...record, healthCheck: spec.healthCheck, env: spec.env, cgroups: cgroup !== null });
+      if (cgroup !== null) createContainerCgroup(cgroup, spec.limits, this.o.enableCfs);
+      const chain = buildTaskChain({ command: spec.command, env: spec.env, runAs }, this.tools);
+      const procsFiles = cgroup?.procsFiles ?? [];
+      const handed = fds;
+      fds = null; // spawnSupervisor closes them, whatever happens
+      return spawnSupervisor({ tools: this.tools, meta, sandboxDir: spec.sandboxDir, procsFiles, chain, env: spec.env, onExit }, handed);
+    } catch (error) {
+      if (fds !== null) for (const fd of [fds.stdoutFd, fds.stderrFd]) closeSync(fd);
+      await this.undoLaunch(meta, cgroup);
+      throw error;
+    }
   }
 
   private async undoLaunch(meta: ContainerMeta, cgroup: ContainerCgroup | null): Promise<void> {
@@ -254,7 +271,7 @@ class SupervisedContainerizer implements Containerizer {
         // Mesos destroys a container on a memory limitation, whichever process the OOM killer chose.
         this.o.logger.warn({ container_id: c.id }, "memory limit exceeded; destroying the container");
         c.meta.markMemoryLimitation();
-        void killCgroup(c.cgroup);
+        killCgroup(c.cgroup).catch((error: unknown) => this.o.logger.error({ container_id: c.id, err: errorText(error) }, "destroying the container failed"));
         return;
       }
       if (this.supervisorAlive(c) || c.meta.hasStatus()) return;
@@ -332,7 +349,7 @@ class SupervisedContainerizer implements Containerizer {
     const lost = (reason: string) => this.reportLost(k, meta, cgroup, reason);
     if (record === null) return lost("the containerizer has no record of it (the agent stopped during the launch)");
     if (record.bootId !== currentBootId()) return lost("the host rebooted since the launch");
-    const pids = meta.readPids();
+    const pids = await this.pidsAfterRestart(meta, record.launchedAtMs);
     if (pids === null) return lost("the agent stopped before the task started");
     if (k.pid !== undefined && k.pid !== pids.taskPid) {
       this.o.logger.warn({ container_id: k.containerId, checkpointed_pid: k.pid, pid: pids.taskPid }, "checkpointed pid differs; using the supervisor's");
@@ -341,13 +358,24 @@ class SupervisedContainerizer implements Containerizer {
     const c = this.track({ id: k.containerId, meta, sandboxDir: record.sandboxDir, limits: record.limits, cgroup, ...pids, taskStartTicks, child: null });
     if (meta.isKilled() && !meta.hasStatus()) {
       // The agent died during a kill; finish it (the grace period has long begun).
-      void this.kill(c.id, 0);
+      this.kill(c.id, 0).catch((error: unknown) => this.o.logger.error({ container_id: c.id, err: errorText(error) }, "resuming a kill failed"));
     }
     const check = k.healthCheck ?? record.healthCheck;
     const policy = check === undefined ? null : healthPolicyOf(check);
     this.startHealth(c, typeof policy === "string" ? null : policy, record.env, record.launchedAtMs);
     this.o.logger.info({ container_id: c.id, pid: c.taskPid }, "recovered container");
     this.check(c);
+  }
+
+  /**
+   * The pids of a recovered container. If the agent died in the middle of a launch, the wrapper may
+   * still be on its way: a launch younger than launchPidWaitMs gets the rest of that time.
+   */
+  private async pidsAfterRestart(meta: ContainerMeta, launchedAtMs: number): Promise<{ taskPid: number; supervisorPid: number } | null> {
+    const pids = meta.readPids();
+    const leftMs = launchedAtMs + this.o.launchPidWaitMs - this.o.clock.nowMs();
+    if (pids !== null || leftMs <= 0 || meta.hasStatus()) return pids;
+    return waitForPids(meta, () => meta.hasStatus(), leftMs).catch(() => null);
   }
 
   private async reportLost(k: KnownContainer, meta: ContainerMeta, cgroup: ContainerCgroup | null, reason: string): Promise<void> {
