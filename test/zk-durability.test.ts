@@ -7,6 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SeededRandom } from "../internal/runtime/index.ts";
+import { scanLog } from "../internal/zk/log-format.ts";
 import { STORAGE_SUBDIR } from "../internal/zk/storage.ts";
 import { decodeChildren, decodeData, RawZkClient } from "./zk/raw-client.ts";
 import { startZkLiteProcess, tempDir, type RunningServer } from "./zk/servers.ts";
@@ -66,7 +67,11 @@ function tearLog(dataDir: string, random: SeededRandom): string {
   const junk = new Uint8Array(8 + random.nextInt(20));
   new DataView(junk.buffer).setUint32(0, 200 + random.nextInt(1000));
   for (let i = 4; i < junk.length; i++) junk[i] = random.nextInt(256);
-  fs.appendFileSync(last, junk);
+  // Where the last good record ends (the file is zero-filled beyond it), as a write cut short would leave it.
+  const validEnd = scanLog(new Uint8Array(fs.readFileSync(last))).validEnd;
+  const fd = fs.openSync(last, "r+");
+  fs.writeSync(fd, junk, 0, junk.length, validEnd);
+  fs.closeSync(fd);
   return last;
 }
 

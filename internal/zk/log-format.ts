@@ -42,11 +42,16 @@ export function writeRecord(w: JuteWriter, txn: Txn, scratch: JuteWriter): void 
   w.raw(lengthBytes).int(recordCrc(lengthBytes, payload) | 0).raw(payload);
 }
 
+function allZero(bytes: Uint8Array, from: number): boolean {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
 export interface ScanResult {
   readonly txns: Txn[];
   /** Byte offset just past the last good record: where a torn tail gets cut. */
   readonly validEnd: number;
-  /** Why scanning stopped before the end of the bytes, or null when it reached the end cleanly. */
+  /** Why scanning stopped early, or null at the end of the bytes or of the records before zero fill. */
   readonly tornReason: string | null;
 }
 
@@ -62,7 +67,11 @@ export function scanLog(bytes: Uint8Array): ScanResult {
     if (at + RECORD_HEADER_BYTES > bytes.length) return { txns, validEnd: at, tornReason: "short record header" };
     const length = view.getUint32(at);
     const crc = view.getUint32(at + 4);
-    if (length === 0 || length > LOG_RECORD_BYTES_MAX) return { txns, validEnd: at, tornReason: `bad record length ${length}` };
+    if (length === 0) {
+      // Log files are zero-filled ahead of the last record: zeros to the end are a clean end.
+      return { txns, validEnd: at, tornReason: allZero(bytes, at) ? null : "data after the zero-filled end" };
+    }
+    if (length > LOG_RECORD_BYTES_MAX) return { txns, validEnd: at, tornReason: `bad record length ${length}` };
     const start = at + RECORD_HEADER_BYTES;
     if (start + length > bytes.length) return { txns, validEnd: at, tornReason: "short record" };
     const payload = bytes.subarray(start, start + length);

@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { OPEN_ACL_UNSAFE } from "./acl.ts";
 import type { DataTree } from "./data-tree.ts";
+import { scanLog } from "./log-format.ts";
 import { Storage, STORAGE_SUBDIR } from "./storage.ts";
 import type { TxnBody } from "./txn.ts";
 
@@ -30,6 +31,15 @@ function commit(storage: Storage, tree: DataTree, body: TxnBody): void {
 }
 
 const create = (p: string, data = ""): TxnBody => ({ type: "create", opCode: 1, path: p, data: new TextEncoder().encode(data), acl: OPEN_ACL_UNSAFE, ephemeralOwner: 0n, parentCVersion: 0 });
+
+/** Writes bytes at the end of the last good record, where a torn write would have left them. */
+function tearAtEnd(file: string, junk: Uint8Array): number {
+  const validEnd = scanLog(new Uint8Array(fs.readFileSync(file))).validEnd;
+  const fd = fs.openSync(file, "r+");
+  fs.writeSync(fd, junk, 0, junk.length, validEnd);
+  fs.closeSync(fd);
+  return validEnd;
+}
 
 function logFiles(dir: string): string[] {
   return fs.readdirSync(path.join(dir, STORAGE_SUBDIR)).filter((n) => n.startsWith("log.")).sort();
@@ -59,8 +69,7 @@ describe("storage", () => {
     for (let i = 0; i < 10; i++) commit(storage, tree, create(`/n${i}`));
     await storage.close();
     const file = path.join(dir, STORAGE_SUBDIR, logFiles(dir).at(-1)!);
-    const goodSize = fs.statSync(file).size;
-    fs.appendFileSync(file, new Uint8Array([0, 0, 0, 40, 1, 2, 3, 4, 5, 6]));
+    const goodSize = tearAtEnd(file, new Uint8Array([0, 0, 0, 40, 1, 2, 3, 4, 5, 6]));
     const again = open(dir);
     expect(again.tree.lastZxid).toBe(10);
     expect(again.report.truncatedFiles).toEqual([path.basename(file)]);
@@ -79,7 +88,7 @@ describe("storage", () => {
     for (let i = 0; i < 5; i++) commit(storage, tree, create(`/n${i}`, "x".repeat(100)));
     await storage.close();
     const file = path.join(dir, STORAGE_SUBDIR, logFiles(dir).at(-1)!);
-    fs.truncateSync(file, fs.statSync(file).size - 30);
+    fs.truncateSync(file, scanLog(new Uint8Array(fs.readFileSync(file))).validEnd - 30);
     const again = open(dir);
     expect(again.tree.lastZxid).toBe(4);
     expect(again.tree.getNode("/n4")).toBeUndefined();
