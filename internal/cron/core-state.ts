@@ -99,7 +99,8 @@ export class CoreState {
   /** Puts the job's next due time on the heap (a fresh entry; the old one goes stale). */
   scheduleDue(job: Job): void {
     const dueMs = job.status.nextDueMs;
-    if (dueMs === undefined) return;
+    // A disabled job waits off the heap; enabling it recomputes its next due time.
+    if (dueMs === undefined || job.spec.disabled) return;
     this.heap.push({ dueMs, name: job.spec.name });
     if (this.heap.size > 2 * this.jobs.size + heapStaleEntriesMax) this.rebuildHeap();
   }
@@ -112,7 +113,7 @@ export class CoreState {
   private rebuildHeap(): void {
     this.heap = new DueHeap();
     for (const job of this.jobs.values()) {
-      if (job.status.nextDueMs !== undefined) this.heap.push({ dueMs: job.status.nextDueMs, name: job.spec.name });
+      if (job.status.nextDueMs !== undefined && !job.spec.disabled) this.heap.push({ dueMs: job.status.nextDueMs, name: job.spec.name });
     }
   }
 

@@ -82,6 +82,15 @@ export class CronCore {
     return wake === Infinity ? undefined : wake;
   }
 
+  /** When a run next wants to start: now if one is queued and due, else the earliest due job or queued run. */
+  nextStartMs(nowMs: number): number | undefined {
+    let next = this.state.heap.nextDueMs(this.state.isCurrentDue) ?? Infinity;
+    for (const run of this.state.active.values()) {
+      if (run.state === "queued") next = Math.min(next, Math.max(run.dueMs, nowMs));
+    }
+    return next === Infinity ? undefined : next;
+  }
+
   // -- jobs ---------------------------------------------------------------------------------
 
   /** Adds or replaces a job. Unknown parents and cycles are refused with the field named. */

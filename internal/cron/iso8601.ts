@@ -15,8 +15,8 @@ export type IsoSchedule = Extract<Schedule, { kind: "iso8601" }>;
 
 const durationPattern = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(?:[.,]\d+)?S)?)?$/;
 
-/** A positive ISO 8601 duration (`PT60S`, `P1Y2M3DT4H5M6.5S`, `P2W`). */
-export function parseIsoDuration(text: string): Parsed<Temporal.Duration> {
+/** A positive (or, if allowed, zero) ISO 8601 duration (`PT60S`, `P1Y2M3DT4H5M6.5S`, `P2W`). */
+export function parseIsoDuration(text: string, allowZero = false): Parsed<Temporal.Duration> {
   const trimmed = text.trim().toUpperCase();
   if (!durationPattern.test(trimmed)) return { ok: false, problem: `'${text}' is not an ISO 8601 duration such as PT60S or P1DT12H` };
   let duration: Temporal.Duration;
@@ -25,7 +25,7 @@ export function parseIsoDuration(text: string): Parsed<Temporal.Duration> {
   } catch (error) {
     return { ok: false, problem: `'${text}': ${(error as Error).message}` };
   }
-  if (duration.blank) return { ok: false, problem: `'${text}' is a zero duration` };
+  if (duration.blank && !allowZero) return { ok: false, problem: `'${text}' is a zero duration` };
   return { ok: true, value: duration };
 }
 

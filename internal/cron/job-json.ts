@@ -104,7 +104,7 @@ function refuseUnsupported(b: Body): void {
 }
 
 function parseEpsilon(text: string): number {
-  const parsed = parseIsoDuration(text);
+  const parsed = parseIsoDuration(text, true);
   if (!parsed.ok) throw new JobJsonError("epsilon", parsed.problem);
   const ms = durationMs(parsed.value);
   if (!ms.ok) throw new JobJsonError("epsilon", ms.problem);

@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { agentConfigFromFlags, startAgent } from "../agent/index.ts";
+import { cronConfigFromFlags, startCron } from "../cron/index.ts";
 import { masterConfigFromFlags, startMaster } from "../master/index.ts";
 import type { ProcessContext, Service } from "./context.ts";
 import { serveModeHttp } from "./serve-mode.ts";
@@ -17,7 +18,7 @@ export async function startMode(ctx: ProcessContext): Promise<Service[]> {
     case "agent":
       return startAgent(ctx, agentConfigFromFlags(flags));
     case "cron":
-      return [serveModeHttp(ctx, "cron", flags.number("port"))];
+      return startCron(ctx, cronConfigFromFlags(flags));
     case "zk-lite":
       return [serveModeHttp(ctx, "zk-lite admin", flags.number("admin_port"))];
     case "dev":
@@ -33,7 +34,7 @@ async function startDev(ctx: ProcessContext): Promise<Service[]> {
     services.push(serveModeHttp(ctx, "master", ctx.flags.number("port")));
     const master = new URL(services[0]!.url).host;
     services.push(...(await startAgent(ctx, agentConfigFromFlags(ctx.flags, { workDir: join(workDir, "agent"), master }))));
-    services.push(serveModeHttp(ctx, "cron", ctx.flags.number("cron_port")));
+    services.push(...(await startCron(ctx, cronConfigFromFlags(ctx.flags, { workDir: join(workDir, "cron"), master }))));
   } catch (error) {
     for (const service of services) void service.stop();
     throw error;

@@ -1,0 +1,117 @@
+// The cron mode's settings, from its flags (or dev mode's, which lack most of them: those take
+// the cron flag table's defaults, so the two cannot drift apart).
+
+import { join } from "node:path";
+import { flagTable, formatDurationMs, type Flags, type FlagValue } from "../flags/index.ts";
+import type { CoreSettings } from "./core-state.ts";
+import type { JobDefaults } from "./job-json.ts";
+
+export interface CronConfig {
+  workDir: string;
+  /** Masters as host:port (tried in turn; redirects followed). */
+  masters: string[];
+  zk: string | undefined;
+  ip: string;
+  port: number;
+  hostname: string;
+  role: string;
+  frameworkName: string;
+  user: string;
+  failoverTimeoutMs: number;
+  jobDefaults: JobDefaults;
+  core: CoreSettings;
+  reconcileIntervalMs: number;
+  scheduleHorizonMs: number;
+  runHistoryMax: number;
+  leaderPollIntervalMs: number;
+}
+
+export interface CronConfigOverrides {
+  workDir?: string;
+  master?: string;
+  port?: number;
+}
+
+export function cronConfigFromFlags(flags: Flags, overrides: CronConfigOverrides = {}): CronConfig {
+  const dev = flags.mode === "dev";
+  const master = overrides.master ?? (dev ? `127.0.0.1:${flags.number("port")}` : flags.string("master"));
+  const config: CronConfig = {
+    workDir: overrides.workDir ?? (dev ? join(flags.string("work_dir"), "cron") : flags.string("work_dir")),
+    masters: masterList(master),
+    zk: optionalString(flags, "zk"),
+    ip: flags.string("ip"),
+    port: overrides.port ?? flags.number(dev ? "cron_port" : "port"),
+    hostname: flags.string("hostname"),
+    role: stringFlag(flags, "role"),
+    frameworkName: stringFlag(flags, "framework_name"),
+    user: stringFlag(flags, "user"),
+    failoverTimeoutMs: numberFlag(flags, "failover_timeout"),
+    jobDefaults: {
+      cpus: numberFlag(flags, "mesos_task_cpu"),
+      memMegabytes: numberFlag(flags, "mesos_task_mem"),
+      diskMegabytes: numberFlag(flags, "mesos_task_disk"),
+      epsilon: isoDurationOf(numberFlag(flags, "task_epsilon")),
+      retries: 2,
+    },
+    core: {
+      failureRetryMs: numberFlag(flags, "failure_retry"),
+      failureRetryMaxMs: numberFlag(flags, "failure_retry_max"),
+      disableAfterFailures: numberFlag(flags, "disable_after_failures"),
+    },
+    reconcileIntervalMs: numberFlag(flags, "reconciliation_interval"),
+    scheduleHorizonMs: numberFlag(flags, "schedule_horizon"),
+    runHistoryMax: numberFlag(flags, "max_runs_per_job"),
+    leaderPollIntervalMs: numberFlag(flags, "leader_poll_interval"),
+  };
+  checkConfig(config);
+  return config;
+}
+
+/** Relations between settings that must hold; a violation is a bad command line. */
+export function checkConfig(config: CronConfig): void {
+  if (config.core.failureRetryMs > config.core.failureRetryMaxMs) {
+    throw new Error(`--failure_retry (${formatDurationMs(config.core.failureRetryMs)}) is longer than --failure_retry_max (${formatDurationMs(config.core.failureRetryMaxMs)})`);
+  }
+  if (config.zk !== undefined) {
+    throw new Error("--zk: ZooKeeper election is not available in this build yet; share --work_dir between cron processes on one machine instead");
+  }
+  if (config.masters.some((m) => m.startsWith("zk://") || m.startsWith("file://"))) {
+    throw new Error("--master: cron needs host:port or a comma list of host:port (zk:// and file:// master detection are not available to it yet)");
+  }
+}
+
+function masterList(text: string): string[] {
+  return text
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m) => m !== "");
+}
+
+/** PT<seconds>S, for the default epsilon (a flag is a duration in ms; jobs carry ISO 8601 text). */
+function isoDurationOf(ms: number): string {
+  return `PT${ms / 1000}S`;
+}
+
+function effective(flags: Flags, name: string): FlagValue | undefined {
+  const entry = flags.entries().find((candidate) => candidate.def.name === name);
+  if (entry !== undefined) return entry.value;
+  return flagTable("cron").find((def) => def.name === name)?.default;
+}
+
+function optionalString(flags: Flags, name: string): string | undefined {
+  const value = effective(flags, name);
+  if (value !== undefined && typeof value !== "string") throw new Error(`flag --${name} is not a string`);
+  return value;
+}
+
+function stringFlag(flags: Flags, name: string): string {
+  const value = optionalString(flags, name);
+  if (value === undefined) throw new Error(`flag --${name} has no value`);
+  return value;
+}
+
+function numberFlag(flags: Flags, name: string): number {
+  const value = effective(flags, name);
+  if (typeof value !== "number") throw new Error(`flag --${name} is not a number`);
+  return value;
+}

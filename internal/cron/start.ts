@@ -1,0 +1,114 @@
+// Wires a cron process: the HTTP API at once (a standby redirects to the leader), then the
+// election loop: take the leader lock, load the store, run the service until it fails or the
+// process stops, and stand by again if it failed.
+
+import { mkdirSync } from "node:fs";
+import type { Hono } from "hono";
+import { serveModeHttp, type ProcessContext, type Service } from "../process/index.ts";
+import { mountCronApi } from "./api.ts";
+import type { CronConfig } from "./config.ts";
+import { FileLockLeadership } from "./leader-lock.ts";
+import { CronMetrics } from "./metrics.ts";
+import { CronService } from "./service.ts";
+import { SqliteStore } from "./sqlite-store.ts";
+
+export async function startCron(ctx: ProcessContext, config: CronConfig): Promise<Service[]> {
+  mkdirSync(config.workDir, { recursive: true });
+  const metrics = new CronMetrics();
+  const withMetrics: ProcessContext = {
+    ...ctx,
+    telemetry: { metricsText: async () => `${await ctx.telemetry.metricsText()}${metrics.text()}` },
+  };
+  const runner = new ElectionRunner(ctx, config, metrics);
+  const http = serveModeHttp(withMetrics, "cron", config.port, (app: Hono) => runner.mount(app));
+  runner.start(http.url);
+  return [
+    {
+      name: http.name,
+      url: http.url,
+      stop: async () => {
+        await runner.stop();
+        await http.stop();
+      },
+    },
+  ];
+}
+
+/** Contends for leadership and runs a CronService while it holds it. */
+class ElectionRunner {
+  private leadership: FileLockLeadership | undefined;
+  private service: CronService | undefined;
+  private url = "";
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private wakeStop: (() => void) | undefined;
+  private readonly stopped = new Promise<void>((resolve) => (this.wakeStop = resolve));
+
+  constructor(
+    private readonly ctx: ProcessContext,
+    private readonly config: CronConfig,
+    private readonly metrics: CronMetrics,
+  ) {}
+
+  mount(app: Hono): void {
+    mountCronApi(app, {
+      service: () => this.service,
+      leaderUrl: () => this.leadership?.leaderUrl(),
+      selfUrl: () => this.url,
+      frameworkId: () => this.service?.currentFrameworkId,
+      jobDefaults: this.config.jobDefaults,
+      nowMs: () => this.ctx.clock.nowMs(),
+    });
+  }
+
+  start(url: string): void {
+    this.url = url;
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      const leadership = new FileLockLeadership(this.config.workDir, this.url, this.config.leaderPollIntervalMs, () => this.ctx.clock.nowMs());
+      this.leadership = leadership;
+      this.ctx.logger.info({ work_dir: this.config.workDir }, "cron contending for leadership");
+      const acquired = await Promise.race([leadership.acquire().then(() => true), this.stopped.then(() => false)]);
+      if (!acquired) break;
+      this.ctx.logger.info({ url: this.url }, "cron elected leader");
+      let why: string;
+      try {
+        why = await this.lead(leadership);
+      } catch (error) {
+        this.ctx.logger.error({ err: error }, "cron leader failed to start");
+        why = (error as Error).message;
+        await Promise.race([Bun.sleep(this.config.leaderPollIntervalMs), this.stopped]);
+      }
+      if (this.stopping) break;
+      this.ctx.logger.warn({ reason: why }, "cron gave up leadership; standing by again");
+      await leadership.release();
+    }
+  }
+
+  /** Runs the service until it fails, leadership is lost, or the process stops; returns why. */
+  private async lead(leadership: FileLockLeadership): Promise<string> {
+    const store = SqliteStore.open(this.config.workDir, { runHistoryMax: this.config.runHistoryMax });
+    const service = new CronService({ config: this.config, store, clock: this.ctx.clock, random: this.ctx.random, logger: this.ctx.logger, metrics: this.metrics, url: this.url });
+    try {
+      await service.start();
+      this.service = service;
+      this.metrics.leader = 1;
+      return await Promise.race([service.failed.then((e) => e.message), leadership.lost, this.stopped.then(() => "stopping")]);
+    } finally {
+      this.service = undefined;
+      this.metrics.leader = 0;
+      await service.stop();
+      store.close();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeStop?.();
+    await this.loop;
+    await this.leadership?.release();
+  }
+}
