@@ -389,11 +389,19 @@ class SupervisedContainerizer implements Containerizer {
     this.emitTermination(termination);
   }
 
-  /** Containers (meta dirs, cgroups) the agent no longer knows: killed and removed, as Mesos does. */
+  /**
+   * Containers in our meta dir the agent no longer knows: killed and removed, as Mesos does. A
+   * cgroup under our root without a meta dir is not ours (launch writes launch.json before it makes
+   * the cgroup, cleanup removes the cgroup first): another agent sharing the root, or an operator.
+   * It is reported and left alone.
+   */
   private async destroyOrphans(knownIds: ReadonlySet<string>): Promise<void> {
-    const orphanIds = new Set(listMetaContainerIds(this.o.metaDir).filter((id) => !knownIds.has(id) && !this.containers.has(id)));
+    const metaIds = listMetaContainerIds(this.o.metaDir);
+    const orphanIds = metaIds.filter((id) => !knownIds.has(id) && !this.containers.has(id));
     if (this.layout !== null) {
-      for (const id of listContainerCgroups(this.layout)) if (!knownIds.has(id) && !this.containers.has(id)) orphanIds.add(id);
+      const ours = new Set(metaIds);
+      const foreign = listContainerCgroups(this.layout).filter((id) => !ours.has(id) && !this.containers.has(id));
+      if (foreign.length > 0) this.o.logger.warn({ cgroups: foreign.slice(0, 20), count: foreign.length }, "cgroups under our root that this agent did not create; leaving them");
     }
     for (const id of orphanIds) {
       this.o.logger.warn({ container_id: id }, "destroying orphan container");
