@@ -287,6 +287,18 @@ describe("command tasks", () => {
     expect(a.exits).toEqual([]);
   });
 
+  test("LAUNCH_GROUP: when one task of the group fails, the others are killed", async () => {
+    const m = master({ autoAck: true });
+    await agent(m.address, tempDir());
+    await m.waitForRegister();
+    m.runTasks("fw", [commandTask("fails", "sleep 0.2; exit 1"), commandTask("waits", "sleep 60")], {
+      executor: { executor_id: { value: "pair" } },
+    });
+    await m.waitForUpdate("fails", "TASK_FAILED");
+    const killed = await m.waitForUpdate("waits", "TASK_KILLED");
+    expect(killed.status.message).toBe("Killed because task fails of its task group ended in TASK_FAILED");
+  });
+
   test("SHUTDOWN_FRAMEWORK kills its tasks; updates for it are no longer sent", async () => {
     const m = master({ autoAck: true });
     const a = await agent(m.address, tempDir());

@@ -62,7 +62,17 @@ async function running(m: ProtocolMaster, taskId: string, options: { ack?: boole
   return frame;
 }
 
-async function sigkill(agent: RunningCluster): Promise<void> {
+/**
+ * SIGKILLs the agent once it has taken in the acknowledgements sent so far, with `pending`
+ * updates left unacknowledged (an ACK still in flight would otherwise die with it, and the
+ * update would rightly come again after the restart).
+ */
+async function sigkill(agent: RunningCluster, pending: number): Promise<void> {
+  const url = agent.urls.get("agent");
+  await eventually(`${pending} pending update(s)`, async () => {
+    const metrics = (await (await fetch(`${url}/metrics/snapshot`)).json()) as Record<string, number>;
+    return metrics["slave/status_updates_pending"] === pending;
+  });
   await agent.stop("SIGKILL");
 }
 
@@ -86,7 +96,7 @@ describe("agent restart", () => {
     const longPid = longRunning.status.container_status!.executor_pid!;
     const gatedPid = gatedRunning.status.container_status!.executor_pid!;
 
-    await sigkill(agent);
+    await sigkill(agent, 1);
     expect(isAlive(longPid)).toBe(true);
     writeFileSync(gate, "");
     await eventually("the gated task to exit while the agent is down", () => !isAlive(gatedPid));
@@ -121,7 +131,7 @@ describe("agent restart", () => {
     await m.waitForRegister();
     m.runTasks("fw", [commandTask("torn", "sleep 60")]);
     const runningFrame = await running(m, "torn", { ack: false });
-    await sigkill(agent);
+    await sigkill(agent, 1);
     appendFileSync(join(taskMetaDir(workDir, "agent-T", "fw", "torn"), "task.updates"), '{"type":"UPDATE","status":{"task_id":{"val');
     const from = m.received.length;
     agent = await startAgentProcess(m.address, workDir);
@@ -146,7 +156,7 @@ describe("agent restart", () => {
     await first.waitForRegister();
     first.runTasks("fw", [commandTask("both", "sleep 60")]);
     const runningFrame = await running(first, "both", { ack: false });
-    await sigkill(agent);
+    await sigkill(agent, 1);
     await first.stop();
     const second = master({ epoch: 2 });
     writeFileSync(mastersFile, second.address);
@@ -172,7 +182,7 @@ describe("restart with different --resources", () => {
     await m.waitForRegister();
     m.runTasks("fw", [commandTask("holder", "sleep 60", "cpus:1.5;mem:256")]);
     const runningFrame = await running(m, "holder");
-    await sigkill(agent);
+    await sigkill(agent, 0);
 
     const refused = runCluster(agentArgs(m.address, workDir, ["--resources=cpus:1;mem:512"]));
     expect(refused.code).toBe(1);
@@ -205,7 +215,7 @@ describe("restart with different --resources", () => {
     m.runTasks("fw", [commandTask("leftover", "sleep 60")]);
     const pid = (await m.waitForUpdate("leftover", "TASK_RUNNING")).status.container_status!.executor_pid!;
     taskPids.add(pid);
-    await sigkill(agent);
+    await sigkill(agent, 0);
     const result = runCluster(agentArgs(m.address, workDir, ["--recover=cleanup"]));
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("killed 1 task(s)");

@@ -28,6 +28,8 @@ export interface TaskCheckpoint {
   task: TaskInfo;
   /** Present for LAUNCH_GROUP tasks: the executor they share. */
   executor?: ExecutorInfo;
+  /** Present for LAUNCH_GROUP tasks: the task ids of the group, which live and die together. */
+  group?: string[];
   limits: ContainerLimits;
   /** False for tasks refused before launch (TASK_ERROR, TASK_DROPPED): no container exists. */
   launched: boolean;

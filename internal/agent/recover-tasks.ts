@@ -105,7 +105,7 @@ export async function finishRecovery(tasks: TaskManager, containerizer: Containe
     if (terminatedBefore.has(record)) {
       cleanupLeftover(record, containerizer, logger);
     } else if (record.phase !== "terminated") {
-      finishTask(record, tasks, logger);
+      await finishTask(record, tasks, containerizer, logger);
     }
   }
   for (const framework of [...tasks.frameworks.values()]) {
@@ -127,7 +127,7 @@ function cleanupLeftover(record: TaskRecord, containerizer: Containerizer, logge
   });
 }
 
-function finishTask(record: TaskRecord, tasks: TaskManager, logger: Logger): void {
+async function finishTask(record: TaskRecord, tasks: TaskManager, containerizer: Containerizer, logger: Logger): Promise<void> {
   const fields = { framework_id: record.frameworkId, task_id: record.taskId };
   if (!record.checkpoint.launched && record.phase !== "terminated") {
     // The agent died between checkpointing a refused task and checkpointing its refusal.
@@ -142,8 +142,10 @@ function finishTask(record: TaskRecord, tasks: TaskManager, logger: Logger): voi
     tasks.startKill(record);
     return;
   }
-  if (record.state === "TASK_STARTING" && record.pid !== undefined) {
-    // Launched, but the agent died before it checkpointed TASK_RUNNING.
-    tasks.emit(record, { state: "TASK_RUNNING", source: "SOURCE_EXECUTOR" });
+  if (record.state === "TASK_STARTING") {
+    // The agent died before it checkpointed TASK_RUNNING; if the containerizer found the
+    // process (it keeps its own record of launches), the task did start.
+    const alive = record.pid !== undefined || (await containerizer.usage(record.checkpoint.containerId)) !== undefined;
+    if (alive && record.phase === "running") tasks.emit(record, { state: "TASK_RUNNING", source: "SOURCE_EXECUTOR" });
   }
 }

@@ -181,7 +181,10 @@ export class TaskManager {
       launched,
       createdAtMs: this.deps.clock.nowMs(),
     };
-    if (message.executor !== undefined) checkpoint.executor = message.executor;
+    if (message.executor !== undefined) {
+      checkpoint.executor = message.executor;
+      checkpoint.group = message.tasks.map((other) => other.task_id.value);
+    }
     const metaDir = taskMetaDir(this.deps.workDir, run, taskId);
     writeJsonAtomic(taskInfoPath(metaDir), checkpoint);
     if (launched) {
@@ -320,7 +323,21 @@ export class TaskManager {
     );
     this.emit(record, outcome);
     this.cleanupContainer(record);
+    if (outcome.state === "TASK_FAILED" || outcome.state === "TASK_KILLED") this.killRestOfGroup(record, outcome.state);
     this.afterTerminated(record);
+  }
+
+  /**
+   * Mesos's default executor kills a task group as a whole when one of its tasks fails or is
+   * killed; so do we.
+   */
+  private killRestOfGroup(record: TaskRecord, state: string): void {
+    for (const taskId of record.checkpoint.group ?? []) {
+      const other = this.tasks.get(taskKey(record.frameworkId, taskId));
+      if (other === undefined || other === record || other.phase === "terminated" || other.kill !== undefined) continue;
+      const message = `Killed because task ${record.taskId} of its task group ended in ${state}`;
+      this.kill(record.frameworkId, taskId, { message, byHealthCheck: false }, undefined);
+    }
   }
 
   /**
