@@ -246,8 +246,18 @@ class SupervisedContainerizer implements Containerizer {
     await this.finish(c, null, "the supervisor recorded no exit status after the kill");
   }
 
-  /** Polls quickly until the container has ended or waitMs passed; true when it ended. */
+  /**
+   * Waits until the container has ended or waitMs passed; true when it ended. The supervisor's exit
+   * event tells about containers this instance launched; recovered ones are polled quickly.
+   */
   private async waitEnded(c: Container, waitMs: number): Promise<boolean> {
+    this.check(c);
+    if (c.child !== null) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([c.ended, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      clearTimeout(timer);
+      return c.termination !== null;
+    }
     const deadline = performance.now() + waitMs;
     for (;;) {
       this.check(c);
