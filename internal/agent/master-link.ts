@@ -48,6 +48,8 @@ export class MasterLink {
   private wakeUp: (() => void) | undefined;
   private endConnection: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  /** Silence after which the master counts as lost: its ping interval times its allowed misses. */
+  private silenceMs = 0;
 
   constructor(
     private readonly options: MasterLinkOptions,
@@ -176,8 +178,6 @@ export class MasterLink {
       logger.debug({ master: address }, "master connection error");
     };
   }
-
-  private silenceMs = 0;
 
   private handleFrame(data: unknown, address: string, socket: WebSocket): FrameOutcome {
     const { logger } = this.options;
