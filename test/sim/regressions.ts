@@ -1,0 +1,19 @@
+// Seeds that once failed, with what they found. Each runs in every test run, before the random
+// seeds, so a fixed bug stays fixed.
+
+import type { Scenario } from "./simulation.ts";
+
+export interface RegressionSeed {
+  readonly seed: number;
+  readonly scenario?: Scenario;
+  readonly found: string;
+}
+
+export const regressionSeeds: readonly RegressionSeed[] = [
+  {
+    seed: 3412,
+    found:
+      "driver: a leader that lost its term and later led again reused an index for a new proposal; " +
+      "the pending map replaced the first waiter (a membership change) and it never completed",
+  },
+];
