@@ -14,6 +14,15 @@ async function master(extra: string[] = [], workDir = tempDir()) {
 
 const framework = { user: "root", name: "conformance", failover_timeout: 60 };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read Mesos JSON loosely
+async function jsonOf(response: Promise<Response> | Response): Promise<any> {
+  return (await response).json();
+}
+
+function getJson(url: string): Promise<any> {
+  return jsonOf(fetch(url));
+}
+
 describe("scheduler API", () => {
   test("SUBSCRIBE streams SUBSCRIBED then HEARTBEATs, with a Mesos-Stream-Id", async () => {
     const { proc, url } = await master();
@@ -81,7 +90,7 @@ describe("scheduler API", () => {
     sub.close();
     let state: any;
     for (let i = 0; i < 100; i++) {
-      state = await (await fetch(`${url}/master/state`)).json();
+      state = await getJson(`${url}/master/state`);
       if (state.completed_frameworks.some((f: any) => f.id === id)) break;
       await Bun.sleep(50);
     }
@@ -97,7 +106,7 @@ describe("scheduler API", () => {
     const sub = await rawSubscribe(url, framework);
     expect((await sub.call({ type: "TEARDOWN" })).status).toBe(202);
     await sub.next((e) => e.type === "STREAM_END");
-    const state = await (await fetch(`${url}/master/state`)).json();
+    const state = await getJson(`${url}/master/state`);
     expect(state.completed_frameworks.map((f: any) => f.id)).toContain(sub.frameworkId);
     await proc.stop();
   });
@@ -106,7 +115,7 @@ describe("scheduler API", () => {
 describe("operator endpoints", () => {
   test("/master/state has the Mesos top-level keys; aliases and redirect answer", async () => {
     const { proc, url } = await master();
-    const state = await (await fetch(`${url}/master/state`)).json();
+    const state = await getJson(`${url}/master/state`);
     for (const key of ["version", "id", "pid", "hostname", "start_time", "elected_time", "activated_slaves", "deactivated_slaves", "unreachable_slaves", "leader", "leader_info", "flags", "slaves", "frameworks", "completed_frameworks", "orphan_tasks", "unregistered_frameworks"]) {
       expect(state).toHaveProperty(key);
     }
@@ -114,7 +123,7 @@ describe("operator endpoints", () => {
     const redirect = await fetch(`${url}/master/redirect`, { redirect: "manual" });
     expect(redirect.status).toBe(307);
     expect(redirect.headers.get("location")).toBe(`//${state.hostname}:${new URL(url).port}`);
-    const snapshot = await (await fetch(`${url}/metrics/snapshot`)).json();
+    const snapshot = await getJson(`${url}/metrics/snapshot`);
     expect(snapshot["master/elected"]).toBe(1);
     expect(snapshot).toHaveProperty("allocator/mesos/allocation_runs");
     await proc.stop();
@@ -124,8 +133,8 @@ describe("operator endpoints", () => {
     const workDir = tempDir();
     const first = await master([], workDir);
     const call = (url: string, body: object) => fetch(`${url}/api/v1`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    expect(await (await call(first.url, { type: "GET_HEALTH" })).json()).toEqual({ type: "GET_HEALTH", get_health: { healthy: true } });
-    expect((await (await call(first.url, { type: "GET_VERSION" })).json()).get_version.version_info.version).toMatch(/\d+\.\d+/);
+    expect(await jsonOf(call(first.url, { type: "GET_HEALTH" }))).toEqual({ type: "GET_HEALTH", get_health: { healthy: true } });
+    expect((await jsonOf(call(first.url, { type: "GET_VERSION" }))).get_version.version_info.version).toMatch(/\d+\.\d+/);
     const update = await call(first.url, { type: "UPDATE_WEIGHTS", update_weights: { weight_infos: [{ role: "logstash", weight: 3 }] } });
     expect(update.status).toBe(200);
     const bad = await call(first.url, { type: "UPDATE_WEIGHTS", update_weights: { weight_infos: [{ role: "x", weight: "heavy" }] } });
@@ -133,7 +142,7 @@ describe("operator endpoints", () => {
     expect(await bad.text()).toContain("weight_infos[0].weight");
     await first.proc.stop();
     const second = await master([], workDir);
-    const weights = await (await call(second.url, { type: "GET_WEIGHTS" })).json();
+    const weights = await jsonOf(call(second.url, { type: "GET_WEIGHTS" }));
     expect(weights.get_weights.weight_infos).toContainEqual({ role: "logstash", weight: 3 });
     await second.proc.stop();
   });
@@ -145,12 +154,12 @@ describe("operator endpoints", () => {
     expect((await post("/master/machine/down", [machine])).status).toBe(400);
     const schedule = { windows: [{ machine_ids: [machine], unavailability: { start: { nanoseconds: 1e18 }, duration: { nanoseconds: 3.6e12 } } }] };
     expect((await post("/master/maintenance/schedule", schedule)).status).toBe(200);
-    expect(await (await fetch(`${url}/master/maintenance/schedule`)).json()).toEqual(schedule);
+    expect(await getJson(`${url}/master/maintenance/schedule`)).toEqual(schedule);
     expect((await post("/master/machine/down", [machine])).status).toBe(200);
-    const status = await (await fetch(`${url}/master/maintenance/status`)).json();
+    const status = await getJson(`${url}/master/maintenance/status`);
     expect(status.down_machines).toEqual([machine]);
     expect((await post("/master/machine/up", [machine])).status).toBe(200);
-    expect((await (await fetch(`${url}/master/maintenance/schedule`)).json()).windows).toEqual([]);
+    expect((await getJson(`${url}/master/maintenance/schedule`)).windows).toEqual([]);
     const bad = await post("/master/maintenance/schedule", { windows: [{ machine_ids: "nope" }] });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("machine_ids");

@@ -9,6 +9,9 @@ import type { Master } from "./master.ts";
 import type { AgentLink } from "./types.ts";
 import { handleStatusUpdate } from "./updates.ts";
 
+/** Frames an agent may send before its registration is answered; more is a broken agent. */
+const earlyFramesMax = 10_000;
+
 const agentMessageTypes: ReadonlySet<string> = new Set(["REGISTER", "STATUS_UPDATE", "PONG", "COMMAND_REFUSED"]);
 
 export function mountAgentSocket(app: Hono, m: Master, isLeader: () => boolean): void {
@@ -18,6 +21,9 @@ export function mountAgentSocket(app: Hono, m: Master, isLeader: () => boolean):
       let agentId: string | undefined;
       let link: AgentLink | undefined;
       let registering = false;
+      const early: AgentToMaster[] = [];
+      const deliver = (id: string, message: AgentToMaster): void =>
+        handleAgentMessage(m, id, message, (agent, frameworkId, status) => handleStatusUpdate(m, agent, frameworkId, status));
       return {
         onOpen: (_event, ws) => {
           link = {
@@ -34,10 +40,16 @@ export function mountAgentSocket(app: Hono, m: Master, isLeader: () => boolean):
             return;
           }
           if (agentId !== undefined) {
-            handleAgentMessage(m, agentId, message, (id, frameworkId, status) => handleStatusUpdate(m, id, frameworkId, status));
+            deliver(agentId, message);
             return;
           }
-          if (message.type !== "REGISTER" || registering) {
+          if (registering) {
+            // Frames sent right behind REGISTER wait for the registration to finish.
+            if (early.length >= earlyFramesMax) ws.close(1008, "too many frames before registration finished");
+            else early.push(message);
+            return;
+          }
+          if (message.type !== "REGISTER") {
             ws.close(1008, "the first frame must be REGISTER");
             return;
           }
@@ -45,6 +57,7 @@ export function mountAgentSocket(app: Hono, m: Master, isLeader: () => boolean):
           void registerAgent(m, link!, message).then((id) => {
             agentId = id;
             registering = false;
+            if (id !== undefined) for (const queued of early.splice(0)) deliver(id, queued);
           });
         },
         onClose: () => {
