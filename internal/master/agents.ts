@@ -6,7 +6,7 @@ import { isTerminalState, type AgentToMaster, type MasterToAgent, type TaskStatu
 import { agentProtocolVersion } from "../wire/index.ts";
 import type { Master } from "./master.ts";
 import { newFrameworkEntry } from "./master.ts";
-import { machineKey, type AgentRecord } from "./registry/index.ts";
+import type { AgentRecord, MachineMode } from "./registry/index.ts";
 import { withReservations } from "./reservations.ts";
 import { masterStatus } from "./status.ts";
 import { addTask, completeTask, hasCapability, masterTransition, taskResources, taskRole } from "./tasks.ts";
@@ -281,8 +281,16 @@ export async function markUnreachable(m: Master, agentId: string, why: string): 
 export function isOfferable(m: Master, agent: AgentEntry): boolean {
   if (agent.connection !== "connected" || agent.record.deactivated || agent.record.draining) return false;
   if (m.whitelist !== undefined && !m.whitelist.has(agent.record.hostname)) return false;
-  const machine = m.deps.registry.state().maintenance.machines[machineKey({ hostname: agent.record.hostname })];
-  return machine?.mode !== "DOWN";
+  return machineMode(m, agent.record.hostname) !== "DOWN";
+}
+
+/** Maintenance mode of the machine an agent runs on, matched by hostname (case-insensitive). */
+export function machineMode(m: Master, hostname: string): MachineMode {
+  const wanted = hostname.toLowerCase();
+  for (const machine of Object.values(m.deps.registry.state().maintenance.machines)) {
+    if (machine.hostname?.toLowerCase() === wanted) return machine.mode;
+  }
+  return "UP";
 }
 
 export function refreshOfferable(m: Master, agentId: string): void {
