@@ -45,5 +45,6 @@ export {
   quorumSize,
 } from "./membership.ts";
 export { formatEntries, formatEntry, formatMessage, formatReady } from "./format.ts";
+export { MessageDecodeError, decodedEntriesMax, messageFromJson, messageToJson, nodeIdBytesMax } from "./codec.ts";
 export * from "./storage/index.ts";
 export * from "./driver/index.ts";

@@ -92,6 +92,7 @@ export class Simulation {
   private readonly electionTicks: number;
   private readonly heartbeatTicks: number;
   private readonly snapshotEntriesMax: number;
+  private readonly entriesPerAppendMax: number;
   private faulting = true;
   private events = 0;
   private writeSeq = 0;
@@ -111,6 +112,8 @@ export class Simulation {
     this.electionTicks = 10;
     this.heartbeatTicks = 1 + this.random.nextInt(4);
     this.snapshotEntriesMax = [5, 20, 100, 100_000][this.random.nextInt(4)]!;
+    // Small appends split a leader's suffix, so acks can cover old-term entries without its no-op.
+    this.entriesPerAppendMax = [1, 2, 8, 256][this.random.nextInt(4)]!;
     this.network = new SimNetwork(this.random, this.queue, () => this.clock.nowMs(), (m) => this.nodes.get(m.to)?.driver?.deliver(m));
     for (const id of this.plan.ids) {
       const node: SimNode = {
@@ -147,6 +150,7 @@ export class Simulation {
       electionTicks: this.electionTicks,
       heartbeatTicks: this.heartbeatTicks,
       snapshotEntriesMax: this.snapshotEntriesMax,
+      entriesPerAppendMax: this.entriesPerAppendMax,
       proposalTimeoutMs: 1000,
       ...(n.founder ? { bootstrapVoters: this.plan.founders } : {}),
       schedule: (fn) => this.microtasks.push(fn),

@@ -22,3 +22,15 @@ export {
 } from "./errors.ts";
 export { MemoryNetwork } from "./memory-transport.ts";
 export { realTimers, type AppliedEntry, type RaftEvent, type RaftMetrics, type StateMachine, type Timers, type Transport } from "./types.ts";
+export {
+  HttpTransport,
+  fragmentedMessageBytesMax,
+  mountRaftRoutes,
+  peerQueueMessagesMax,
+  raftBodyBytesMax,
+  raftFaultsPath,
+  raftPath,
+  sendTimeoutMsDefault,
+  type HttpTransportOptions,
+  type TransportFaults,
+} from "./http-transport.ts";

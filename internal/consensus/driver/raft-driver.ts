@@ -45,6 +45,8 @@ export interface RaftDriverOptions {
   readonly heartbeatTicks?: number;
   readonly preVote?: boolean;
   readonly checkQuorum?: boolean;
+  /** Entries per AppendEntries message (default `appendEntriesPerMessageMax`). */
+  readonly entriesPerAppendMax?: number;
   /** Founding voters, used only when storage is empty; absent for a member joining later. */
   readonly bootstrapVoters?: readonly NodeId[];
   readonly snapshotEntriesMax?: number;
@@ -131,6 +133,7 @@ export class RaftDriver {
       heartbeatTicks: o.heartbeatTicks ?? raftConfigDefaults.heartbeatTicks,
       preVote: o.preVote ?? raftConfigDefaults.preVote,
       checkQuorum: o.checkQuorum ?? raftConfigDefaults.checkQuorum,
+      ...(o.entriesPerAppendMax !== undefined ? { entriesPerAppendMax: o.entriesPerAppendMax } : {}),
     };
   }
 

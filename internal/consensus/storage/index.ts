@@ -3,3 +3,4 @@
 
 export type { RaftStorage } from "./types.ts";
 export { MemoryStorage } from "./memory-storage.ts";
+export { FileStorage, StorageCorruptError, hasRaftState, snapshotsKept, walSegmentBytesMax } from "./file-storage.ts";
