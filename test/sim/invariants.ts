@@ -16,8 +16,20 @@ export class InvariantViolation extends Error {
 
 const decoder = new TextDecoder();
 
+/** Payload text per payload array: entries travel by reference, so each is decoded once. */
+const payloadText = new WeakMap<Uint8Array, string>();
+
+export function payloadOf(data: Uint8Array): string {
+  let text = payloadText.get(data);
+  if (text === undefined) {
+    text = decoder.decode(data);
+    payloadText.set(data, text);
+  }
+  return text;
+}
+
 export function entryKey(entry: Entry): string {
-  const body = entry.kind === "normal" ? decoder.decode(entry.data) : JSON.stringify(entry.change);
+  const body = entry.kind === "normal" ? payloadOf(entry.data) : JSON.stringify(entry.change);
   return `${entry.term}|${entry.kind}|${body}`;
 }
 

@@ -19,8 +19,16 @@ export function encodeWrite(write: KvWrite): Uint8Array {
   return encoder.encode(JSON.stringify(write));
 }
 
+const decoded = new WeakMap<Uint8Array, KvWrite>();
+
+/** Writes are immutable and shared between replicas, so each payload is parsed once. */
 export function decodeWrite(data: Uint8Array): KvWrite {
-  return JSON.parse(decoder.decode(data)) as KvWrite;
+  let write = decoded.get(data);
+  if (write === undefined) {
+    write = JSON.parse(decoder.decode(data)) as KvWrite;
+    decoded.set(data, write);
+  }
+  return write;
 }
 
 function pairHash(key: string, value: string): number {

@@ -15,7 +15,7 @@ import {
   type StateMachine,
 } from "../../internal/consensus/index.ts";
 import { EventQueue } from "./event-queue.ts";
-import { entryKey, InvariantViolation, Invariants } from "./invariants.ts";
+import { entryKey, InvariantViolation, Invariants, payloadOf } from "./invariants.ts";
 import { encodeWrite, KvStateMachine, type KvWrite } from "./kv-state-machine.ts";
 import { calmNetwork, SimNetwork, type NetworkFaults } from "./sim-network.ts";
 
@@ -56,7 +56,6 @@ export interface SimStats {
 
 const tickMs = 10;
 const keysMax = 16;
-const decoder = new TextDecoder();
 
 interface SimNode {
   readonly id: NodeId;
@@ -162,7 +161,7 @@ export class Simulation {
   private checkedStateMachine(n: SimNode, sm: KvStateMachine): StateMachine {
     return {
       apply: (entry: AppliedEntry) => {
-        this.invariants.committedEntry(n.id, entry.index, `${entry.term}|normal|${decoder.decode(entry.data)}`);
+        this.invariants.committedEntry(n.id, entry.index, `${entry.term}|normal|${payloadOf(entry.data)}`);
         sm.apply(entry);
         this.invariants.appliedState(n.id, entry.index, sm.digest());
       },

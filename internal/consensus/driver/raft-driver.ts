@@ -437,11 +437,11 @@ export class RaftDriver {
   }
 
   private maybeSnapshot(): void {
-    const s = this.node.status();
+    const log = this.node.log;
     const entriesMax = this.options.snapshotEntriesMax ?? snapshotEntriesMaxDefault;
-    if (s.applied - s.snapshotIndex < entriesMax) return;
+    if (log.applied - log.snapshot().index < entriesMax) return;
     const data = this.options.stateMachine.snapshot();
-    const snapshot = this.node.compact(s.applied, data);
+    const snapshot = this.node.compact(log.applied, data);
     this.options.storage.saveSnapshot(snapshot);
     this.emit({ type: "snapshotTaken", index: snapshot.index, bytes: data.length });
   }
