@@ -307,7 +307,11 @@ export class RaftNode {
 
   /** False when the message is to be ignored. */
   private handleHigherTerm(m: Message): boolean {
-    if ((m.type === "preVote" || m.type === "vote") && this.inLease(m)) return false;
+    if ((m.type === "preVote" || m.type === "vote") && this.inLease(m)) {
+      // Refused without taking the term: a healthy leader stays in place.
+      this.sendVoteResponse(m, true);
+      return false;
+    }
     // A pre-vote (and a granted answer to ours) speaks of a term nobody has taken yet.
     if (m.type === "preVote") return true;
     if (m.type === "preVoteResp" && !m.reject) return true;
