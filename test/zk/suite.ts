@@ -6,6 +6,7 @@
 import { expect } from "bun:test";
 import zookeeper from "node-zookeeper-client";
 import { AddWatchMode, CreateFlag, ErrorCode, EventType, OpCode, WatcherType } from "../../internal/zk/constants.ts";
+import { cClientAvailable, runCClient } from "./c-client.ts";
 import { runZkCli } from "./zkcli.ts";
 import {
   decodeAcl,
@@ -41,7 +42,7 @@ export interface Target {
 export interface Case {
   readonly name: string;
   readonly timeoutMs?: number;
-  readonly needs?: "zkcli";
+  readonly needs?: "zkcli" | "c-client";
   run(t: Target): Promise<void>;
 }
 
@@ -1058,6 +1059,41 @@ export const CASES: Case[] = [
       }
     },
   },
+  // ------------------------------------------------------------------ the C client (libzookeeper 3.8.0)
+  {
+    name: "C client (zookeeper npm, libzookeeper 3.8.0): create modes, errors, watches, ACLs, close",
+    needs: "c-client",
+    timeoutMs: 60_000,
+    async run(t) {
+      const b = base("cclient");
+      const r = await runCClient(t.server.port, b);
+      expect(r["error"]).toBeUndefined();
+      expect(r).toMatchObject({
+        created: b,
+        ephemeral: `${b}/e`,
+        seq: [`${b}/s-0000000001`, `${b}/s-0000000002`],
+        container: `${b}/box`,
+        ttl: `${b}/ttl`,
+        duplicate: ErrorCode.NODEEXISTS,
+        noParent: ErrorCode.NONODE,
+        ephemeralChild: ErrorCode.NOCHILDRENFOREPHEMERALS,
+        get: { data: "root", version: 0, numChildren: 5, dataLength: 4 },
+        ephemeralOwnerIsSession: true,
+        children: ["box", "e", "s-0000000001", "s-0000000002", "ttl"],
+        set: 1,
+        badVersion: ErrorCode.BADVERSION,
+        watch: { type: EventType.NodeDataChanged, state: 3, path: b },
+        childWatch: { type: EventType.NodeChildrenChanged, state: 3, path: b },
+        notEmpty: ErrorCode.NOTEMPTY,
+        missing: ErrorCode.NONODE,
+        acl: [{ perms: 31, scheme: "digest", auth: "carol:RffyCdXXV1Js0ywLAoP5/l25yKs=" }],
+        noAuth: ErrorCode.NOAUTH,
+        sync: "ok",
+        afterClose: { type: EventType.NodeDeleted, path: `${b}/e` },
+        afterCloseChildren: ["box", "ttl"],
+      });
+    },
+  },
   // ------------------------------------------------------------------ zkCli.sh (Java 3.8 client)
   {
     name: "zkCli.sh: create modes, stat, versions, ACLs, ephemerals, counts and whoami",
@@ -1231,5 +1267,7 @@ function nzcCall2<A, B>(f: (cb: (e: Error | null, a: A, b: B) => void) => void):
 }
 
 export function caseEnabled(c: Case): boolean {
-  return c.needs !== "zkcli" || zkCliInstalled();
+  if (c.needs === "zkcli") return zkCliInstalled();
+  if (c.needs === "c-client") return cClientAvailable();
+  return true;
 }
