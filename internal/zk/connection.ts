@@ -7,6 +7,8 @@ import { LatencyStats } from "./latency-stats.ts";
 
 /** Output waiting on a slow reader beyond this pauses reading from it. */
 export const CONNECTION_BACKLOG_PAUSE_BYTES = 1 * 1024 * 1024;
+/** A reassembly buffer larger than this is released once its frame is parsed. */
+const INPUT_BUFFER_KEEP_BYTES = 64 * 1024;
 /** Output waiting beyond this closes the connection: the client is not reading its replies. */
 export const CONNECTION_BACKLOG_BYTES_MAX = 64 * 1024 * 1024;
 
@@ -27,6 +29,7 @@ export class Connection {
 
   // input reassembly
   private pending: Uint8Array | null = null;
+  private pendingBytes = 0;
 
   // output
   private outChunks: Uint8Array[] = [];
@@ -58,21 +61,39 @@ export class Connection {
 
   /** Appends incoming bytes and returns the buffer to parse from (leftovers first). */
   takeInput(chunk: Uint8Array): Uint8Array {
-    if (this.pending === null) return chunk;
-    const joined = new Uint8Array(this.pending.length + chunk.length);
-    joined.set(this.pending);
-    joined.set(chunk, this.pending.length);
-    this.pending = null;
-    return joined;
+    if (this.pendingBytes === 0) return chunk;
+    const needed = this.pendingBytes + chunk.length;
+    if (this.pending === null || this.pending.length < needed) {
+      // Grow by doubling, so a large frame arriving in many small pieces costs linear copying.
+      const next = new Uint8Array(Math.max(needed, 2 * (this.pending?.length ?? 0)));
+      if (this.pending !== null) next.set(this.pending.subarray(0, this.pendingBytes));
+      this.pending = next;
+    }
+    this.pending.set(chunk, this.pendingBytes);
+    const out = this.pending.subarray(0, needed);
+    this.pendingBytes = 0;
+    return out;
   }
 
-  /** Keeps the unparsed tail (copied: the socket may reuse its buffer). */
+  /** Keeps the unparsed tail (copied to the front of the reassembly buffer: the socket may reuse its own). */
   keepInput(rest: Uint8Array): void {
-    this.pending = rest.length === 0 ? null : rest.slice();
+    if (rest.length === 0) {
+      this.pendingBytes = 0;
+      // Drop a large buffer once it has served its frame.
+      if (this.pending !== null && this.pending.length > INPUT_BUFFER_KEEP_BYTES) this.pending = null;
+      return;
+    }
+    if (this.pending !== null && rest.buffer === this.pending.buffer) {
+      this.pending.copyWithin(0, rest.byteOffset - this.pending.byteOffset, rest.byteOffset - this.pending.byteOffset + rest.length);
+    } else {
+      if (this.pending === null || this.pending.length < rest.length) this.pending = new Uint8Array(Math.max(rest.length, 4096));
+      this.pending.set(rest);
+    }
+    this.pendingBytes = rest.length;
   }
 
   get pendingInputBytes(): number {
-    return this.pending === null ? 0 : this.pending.length;
+    return this.pendingBytes;
   }
 
   /** Queues bytes; they go out on the next `flushOutput`. */

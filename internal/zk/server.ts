@@ -57,6 +57,11 @@ import { WatchManager, WatchMode, type Notification } from "./watch-manager.ts";
 const MULTI_OPS_MAX = 10_000;
 /** Watches one connection may hold; further registrations are dropped with a warning. */
 export const WATCHES_PER_CONNECTION_MAX = 1_000_000;
+/**
+ * Requests received but not yet answered, server-wide (ZooKeeper's globalOutstandingLimit). Past
+ * it, connections that send more stop being read until the log catches up.
+ */
+export const OUTSTANDING_REQUESTS_MAX = 10_000;
 /** Bytes of session password ZooKeeper hands out. */
 const SESSION_PASSWORD_BYTES = 16;
 
@@ -124,6 +129,7 @@ class ZkLiteServerImpl implements ZkLiteServer {
   private readonly outQueue: Outgoing[] = [];
   private outHead = 0;
   private readonly dirty = new Set<Connection>();
+  private readonly throttled = new Set<Connection>();
   private flushQueued = false;
   private readonly out = new JuteWriter(64 * 1024);
   private readonly words: ReadonlySet<string>;
@@ -240,6 +246,7 @@ class ZkLiteServerImpl implements ZkLiteServer {
     this.watches.removeWatcher(conn.id);
     if (conn.sessionId !== 0n && this.sessionConn.get(conn.sessionId) === conn) this.sessionConn.delete(conn.sessionId);
     this.dirty.delete(conn);
+    this.throttled.delete(conn);
   }
 
   private onData(conn: Connection, chunk: Uint8Array): void {
@@ -269,6 +276,10 @@ class ZkLiteServerImpl implements ZkLiteServer {
       this.handleFrame(conn, buf, start, at);
     }
     conn.keepInput(buf.subarray(at));
+    if (this.outstanding > OUTSTANDING_REQUESTS_MAX && !this.throttled.has(conn)) {
+      this.throttled.add(conn);
+      conn.socket.pause();
+    }
     this.flushDirty();
   }
 
@@ -320,6 +331,10 @@ class ZkLiteServerImpl implements ZkLiteServer {
     } else if (this.outHead > 4096) {
       q.splice(0, this.outHead);
       this.outHead = 0;
+    }
+    if (this.throttled.size > 0 && this.outstanding <= OUTSTANDING_REQUESTS_MAX / 2) {
+      for (const c of this.throttled) if (c.state !== "closed" && !c.paused) c.socket.resume();
+      this.throttled.clear();
     }
     this.flushDirty();
   }
