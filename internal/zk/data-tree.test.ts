@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { SeededRandom } from "../runtime/index.ts";
 import { digestId, OPEN_ACL_UNSAFE } from "./acl.ts";
 import { CreateFlag, ErrorCode, EventType, OpCode, ttlEphemeralOwner } from "./constants.ts";
 import { DataTree, type RequestContext, type TxnResult } from "./data-tree.ts";
@@ -232,4 +233,74 @@ describe("data tree", () => {
     h.ok(setData("/d", "1"));
     expect(h.tree.approximateDataSizeBytes).toBe(44 + 2 + 1 + 4 + 1 + 6);
   });
+});
+
+describe("data tree under seeded random ops", () => {
+  /** Checks the tree's internal bookkeeping against a recount from scratch. */
+  function checkInvariants(tree: DataTree): void {
+    let dataBytes = 0;
+    let ephemerals = 0;
+    for (const [path, node] of tree.entries()) {
+      dataBytes += path.length + node.data.length;
+      const kids = node.children === null ? [] : Array.from(node.children);
+      for (const k of kids) {
+        const child = tree.getNode(path === "/" ? `/${k}` : `${path}/${k}`);
+        expect(child).toBeDefined();
+        // Creating a child sets the parent's pzxid to the child's czxid, and pzxid never goes back.
+        expect(node.pzxid).toBeGreaterThanOrEqual(child!.czxid);
+      }
+      if (path !== "/") {
+        const parentPath = path.slice(0, path.lastIndexOf("/")) || "/";
+        expect(tree.getNode(parentPath)?.children?.has(path.slice(path.lastIndexOf("/") + 1))).toBe(true);
+      }
+      if (node.ephemeralOwner > 0n) {
+        ephemerals++;
+        expect(kids.length).toBe(0);
+        expect(tree.ephemeralsOf(node.ephemeralOwner)).toContain(path);
+      }
+    }
+    expect(tree.approximateDataSizeBytes).toBe(dataBytes);
+    expect(tree.ephemeralsCount).toBe(ephemerals);
+  }
+
+  for (const seed of [1, 2, 3]) {
+    test(`seed ${seed}: invariants hold and a replay rebuilds the same tree`, () => {
+      const r = new SeededRandom(seed);
+      const h = new Harness();
+      const sessions = [S1, S2];
+      for (const s of sessions) h.commit({ type: "createSession", sessionId: s.sessionId, timeoutMs: 4000, password: new Uint8Array(16) });
+      const names = ["a", "b", "c", "d-"];
+      const randomPath = (): string => {
+        let p = "";
+        for (let i = 0, n = 1 + r.nextInt(3); i < n; i++) p += `/${names[r.nextInt(names.length)]}`;
+        return p;
+      };
+      const randomOp = (): WriteOp => {
+        const p = randomPath();
+        switch (r.nextInt(5)) {
+          case 0:
+          case 1:
+            return create(p, r.nextInt(4), "x".repeat(r.nextInt(5)));
+          case 2:
+            return del(p, r.nextInt(3) - 1);
+          case 3:
+            return setData(p, "y".repeat(r.nextInt(7)), r.nextInt(3) - 1);
+          default:
+            return check(p, r.nextInt(2));
+        }
+      };
+      for (let i = 0; i < 3000; i++) {
+        const ctx = sessions[r.nextInt(2)]!;
+        const roll = r.nextInt(20);
+        if (roll === 0) h.multi(Array.from({ length: 1 + r.nextInt(4) }, randomOp), ctx);
+        else if (roll === 1 && i % 500 === 1) h.commit({ type: "closeSession", sessionId: ctx.sessionId });
+        else h.write(randomOp(), ctx);
+        if (i % 250 === 0) checkInvariants(h.tree);
+      }
+      checkInvariants(h.tree);
+      const replayed = new DataTree();
+      for (const txn of h.log) replayed.apply(txn);
+      expect(serializeSnapshot(replayed, 0)).toEqual(serializeSnapshot(h.tree, 0));
+    });
+  }
 });

@@ -791,7 +791,7 @@ class ZkLiteServerImpl implements ZkLiteServer {
     let text: string;
     if (!this.words.has(word)) text = notWhitelistedReply(word);
     else {
-      this.deps.logger.info({ command: word, remote: conn.remoteLabel }, "zk-lite: four-letter word");
+      this.deps.logger.debug({ command: word, remote: conn.remoteLabel }, "zk-lite: four-letter word");
       this.provider.viewerId = conn.id;
       text = runFourLetterWord(word, this.provider, stmkMask);
     }
