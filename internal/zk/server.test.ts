@@ -121,3 +121,16 @@ describe("zk-lite server (in process)", () => {
     expect(again.adminPort).toBeNull();
   });
 });
+
+describe("zk-lite start failures", () => {
+  test("a client port in use fails the start and releases the data dir", async () => {
+    const first = await start({ adminPort: null });
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "zk-server-test-"));
+    dirs.push(dataDir);
+    await expect(startZkLite({ dataDir, port: first.port, adminPort: null }, { clock: realClock, random: new SeededRandom(3), logger })).rejects.toThrow();
+    // The same data dir opens fine afterwards.
+    const ok = await startZkLite({ dataDir, port: 0, adminPort: null }, { clock: realClock, random: new SeededRandom(4), logger });
+    servers.push(ok);
+    expect(ok.stats().lastZxid).toBe(0);
+  });
+});

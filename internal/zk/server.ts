@@ -114,13 +114,21 @@ interface Outgoing {
 export async function startZkLite(input: ZkLiteOptionsInput, deps: ZkLiteDeps): Promise<ZkLiteServer> {
   const options = resolveOptions(input);
   const server = new ZkLiteServerImpl(options, deps);
-  await server.start();
+  try {
+    await server.start();
+  } catch (e) {
+    // A port in use or an unreadable data dir: release what was opened before failing.
+    await server.close().catch((closeErr: unknown) => deps.logger.error({ err: String(closeErr) }, "zk-lite: cleanup after failed start"));
+    throw e;
+  }
   return server;
 }
 
 class ZkLiteServerImpl implements ZkLiteServer {
   private tree!: DataTree;
   private storage!: Storage;
+  /** False until the data dir is open: close() after a failed start has nothing to flush. */
+  private storageOpen = false;
   private tracker!: SessionTracker;
   private readonly watches = new WatchManager();
   private readonly conns = new Map<number, Connection>();
@@ -170,6 +178,7 @@ class ZkLiteServerImpl implements ZkLiteServer {
     const opened = Storage.open(options.dataDir, options.snapshotsRetained, deps.logger, () => deps.clock.monotonicMs());
     this.tree = opened.tree;
     this.storage = opened.storage;
+    this.storageOpen = true;
     this.storage.onDurable = (zxid) => this.release(zxid);
     this.storage.onFatal = (err) => this.fail(err);
     deps.logger.info({ ...opened.report, data_dir: options.dataDir }, "zk-lite: recovered data tree");
@@ -942,7 +951,8 @@ class ZkLiteServerImpl implements ZkLiteServer {
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     if (this.containerTimer !== null) clearInterval(this.containerTimer);
     this.listener?.stop(true);
-    this.admin?.stop(true);
+    void this.admin?.stop(true);
+    if (!this.storageOpen) return;
     await this.storage.close();
     this.release(this.storage.durableZxid);
     for (const c of Array.from(this.conns.values())) {
