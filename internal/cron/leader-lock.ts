@@ -37,6 +37,7 @@ export class FileLockLeadership implements Leadership {
   private held = false;
   private released = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private abandon: (() => void) | undefined;
   readonly lost: Promise<string>;
 
   constructor(
@@ -69,9 +70,11 @@ export class FileLockLeadership implements Leadership {
     return new Promise((resolve, reject) => {
       const attempt = (): void => {
         this.timer = undefined;
+        this.abandon = undefined;
         if (this.released) return reject(new Error("leadership released before it was acquired"));
         if (this.tryAcquire()) return resolve();
         this.timer = setTimeout(attempt, this.pollIntervalMs);
+        this.abandon = () => reject(new Error("leadership released before it was acquired"));
       };
       attempt();
     });
@@ -100,8 +103,10 @@ export class FileLockLeadership implements Leadership {
   }
 
   release(): Promise<void> {
+    if (this.released) return Promise.resolve();
     this.released = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    this.abandon?.();
     if (this.held) this.db.exec("ROLLBACK");
     this.held = false;
     this.db.close();
