@@ -119,6 +119,13 @@ describe("schedules", () => {
     expect(h.core.job("secs")!.status.nextDueMs).toBe(t0);
   });
 
+  test("a new cron job starts at its next time, not at one just past (crontab, not epsilon)", () => {
+    const h = new Harness();
+    h.clock.set(t0 + 30_000);
+    h.put({ name: "hourly", command: "true", cron: "0 * * * *" });
+    expect(h.core.job("hourly")!.status.nextDueMs).toBe(t0 + 3_600_000);
+  });
+
   test("a cron job at a DST fall-back hour runs once", () => {
     const h = new Harness();
     h.clock.set(Date.parse("2024-11-02T12:00:00Z"));

@@ -203,13 +203,15 @@ export class CronCore {
 }
 
 /**
- * Where a new or rescheduled job starts: an occurrence no more than epsilon ago (and not acted on
- * already) still runs, so an empty ISO start means "now"; otherwise the first one after now. An
- * update never makes past occurrences count as missed.
+ * Where a new or rescheduled job starts. An ISO 8601 occurrence no more than epsilon ago (and not
+ * acted on already) still runs, as Chronos does with a start in the recent past, and so an empty
+ * start means "now". A cron expression starts at its first time from now on, as crontab does.
+ * An update never makes past occurrences count as missed.
  */
 function firstDue(spec: JobSpec, nowMs: number, lastScheduledMs: number | undefined): number | undefined {
   const occurrences = occurrencesOf(spec);
   if (occurrences === undefined) return undefined;
+  if (spec.schedule.kind === "cron") return occurrences.nextAfter(nowMs - 1);
   const latest = occurrences.latestAtOrBefore(nowMs);
   if (latest !== undefined && nowMs - latest <= spec.epsilonMs && (lastScheduledMs === undefined || latest > lastScheduledMs)) return latest;
   return occurrences.nextAfter(nowMs);
