@@ -19,8 +19,8 @@ import { entryKey, InvariantViolation, Invariants, payloadOf } from "./invariant
 import { encodeWrite, KvStateMachine, type KvWrite } from "./kv-state-machine.ts";
 import { calmNetwork, SimNetwork, type NetworkFaults } from "./sim-network.ts";
 
-export type Scenario = "steady" | "grow" | "shrink" | "replace";
-export const scenarios: readonly Scenario[] = ["steady", "grow", "shrink", "replace"];
+export type Scenario = "steady" | "grow" | "shrink" | "replace" | "churn";
+export const scenarios: readonly Scenario[] = ["steady", "grow", "shrink", "replace", "churn"];
 
 export class LivenessFailure extends Error {
   constructor(message: string) {
@@ -89,6 +89,8 @@ export class Simulation {
   private readonly scenario: Scenario;
   private readonly plan: Plan;
   private readonly electionTicks: number;
+  private readonly preVote: boolean;
+  private readonly checkQuorum: boolean;
   private readonly heartbeatTicks: number;
   private readonly snapshotEntriesMax: number;
   private readonly entriesPerAppendMax: number;
@@ -108,8 +110,12 @@ export class Simulation {
     this.random = new SeededRandom(options.seed);
     this.scenario = options.scenario ?? scenarios[this.random.nextInt(scenarios.length)]!;
     this.plan = planFor(this.scenario, this.random);
-    this.electionTicks = 10;
-    this.heartbeatTicks = 1 + this.random.nextInt(4);
+    this.electionTicks = 6 + this.random.nextInt(10);
+    this.heartbeatTicks = 1 + this.random.nextInt(Math.floor((this.electionTicks - 1) / 2));
+    // Mostly the production settings; now and then without pre-vote or check-quorum (safety
+    // must not depend on them, only availability does).
+    this.preVote = this.random.nextInt(8) !== 0;
+    this.checkQuorum = this.random.nextInt(8) !== 0;
     this.snapshotEntriesMax = [5, 20, 100, 100_000][this.random.nextInt(4)]!;
     // Small appends split a leader's suffix, so acks can cover old-term entries without its no-op.
     this.entriesPerAppendMax = [1, 2, 8, 256][this.random.nextInt(4)]!;
@@ -148,6 +154,8 @@ export class Simulation {
       random: n.random,
       electionTicks: this.electionTicks,
       heartbeatTicks: this.heartbeatTicks,
+      preVote: this.preVote,
+      checkQuorum: this.checkQuorum,
       snapshotEntriesMax: this.snapshotEntriesMax,
       entriesPerAppendMax: this.entriesPerAppendMax,
       proposalTimeoutMs: 1000,
@@ -354,6 +362,8 @@ export class Simulation {
     } else if (roll < 70) {
       const leader = this.leaderNode();
       if (leader !== undefined) this.isolate(leader.id, all);
+    } else if (roll < 75) {
+      this.transferRandomly();
     } else if (roll < 85) {
       this.network.faults = randomNetworkFaults(this.random);
       this.trace(`network ${JSON.stringify(this.network.faults)}`);
@@ -361,6 +371,16 @@ export class Simulation {
       this.network.heal();
       this.trace("healed");
     }
+  }
+
+  private transferRandomly(): void {
+    const leader = this.leaderNode();
+    if (leader === undefined) return;
+    const voters = leader.driver!.conf().voters.filter((id) => id !== leader.id);
+    const to = voters[this.random.nextInt(Math.max(1, voters.length))];
+    if (to === undefined) return;
+    const started = leader.driver!.transferLeadership(to);
+    this.trace(`transfer ${leader.id} -> ${to}: ${started ? "started" : "refused"}`);
   }
 
   private partitionRandomly(all: SimNode[]): void {
@@ -476,6 +496,19 @@ function planFor(scenario: Scenario, random: Random): Plan {
     case "replace": {
       const old = String(1 + random.nextInt(3));
       return { ids: ["1", "2", "3", "4"], founders: ["1", "2", "3"], steps: [{ kind: "replace", old, node: "4" }] };
+    }
+    case "churn": {
+      // Grow and shrink in turns, and bring a removed member back with its old log and term.
+      const first = String(1 + random.nextInt(3));
+      const second = ["1", "2", "3"].filter((id) => id !== first)[random.nextInt(2)]!;
+      const steps: MembershipStep[] = [
+        { kind: "add", node: "4" },
+        { kind: "remove", node: first },
+        { kind: "add", node: "5" },
+        { kind: "remove", node: second },
+        { kind: "add", node: first },
+      ];
+      return { ids: ["1", "2", "3", "4", "5"], founders: ["1", "2", "3"], steps };
     }
   }
 }
