@@ -412,7 +412,11 @@ class ZkLiteServerImpl implements ZkLiteServer {
     this.packetsReceived++;
     const r = new JuteReader(buf, start, end);
     if (conn.state === "new") {
-      this.handleConnect(conn, r);
+      try {
+        this.handleConnect(conn, r);
+      } catch (e) {
+        if (!(e instanceof CommitError)) throw e;
+      }
       return;
     }
     let xid: number;
@@ -433,8 +437,14 @@ class ZkLiteServerImpl implements ZkLiteServer {
     try {
       this.handleRequest(conn, xid, type, r, startMs);
     } catch (e) {
-      if (!(e instanceof JuteDecodeError)) throw e;
-      this.reply(conn, type, xid, this.tree.lastZxid, ErrorCode.MARSHALLINGERROR, startMs);
+      if (e instanceof JuteDecodeError) {
+        this.reply(conn, type, xid, this.tree.lastZxid, ErrorCode.MARSHALLINGERROR, startMs);
+        return;
+      }
+      if (e instanceof CommitError) return; // the server has failed and closed every connection
+      // A bug answering one request costs that connection, not the server.
+      this.deps.logger.error({ conn_id: conn.id, op: type, err: e instanceof Error ? (e.stack ?? e.message) : String(e) }, "zk-lite: internal error handling a request, closing the connection");
+      conn.close();
     }
   }
 
@@ -504,15 +514,35 @@ class ZkLiteServerImpl implements ZkLiteServer {
 
   /** Applies a txn body as the next zxid and appends it to the log; returns what it did. */
   private commit(body: TxnBody): { zxid: number; result: TxnResult } {
+    if (this.failed) throw new CommitError(new Error("zk-lite has failed; no more writes"));
     const txn = { zxid: this.tree.lastZxid + 1, timeMs: this.deps.clock.nowMs(), body };
-    const outcome = this.tree.apply(txn);
-    this.storage.append(txn);
+    let outcome;
+    try {
+      outcome = this.tree.apply(txn);
+      this.storage.append(txn);
+    } catch (e) {
+      // The tree refused a txn it had validated, or the log refused it: memory and disk may
+      // disagree from here on, so the server stops taking requests.
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+      throw new CommitError(e);
+    }
     this.fireTriggers(outcome.triggers);
     if (++this.txnsSinceSnapshot >= this.options.snapshotEveryTxns) {
       this.txnsSinceSnapshot = 0;
       this.storage.snapshot(this.tree, this.deps.clock.nowMs());
     }
     return { zxid: txn.zxid, result: outcome.result };
+  }
+
+  /** commit() for timers: false when the server has just failed. */
+  private tryCommit(body: TxnBody): boolean {
+    try {
+      this.commit(body);
+      return true;
+    } catch (e) {
+      if (e instanceof CommitError) return false;
+      throw e;
+    }
   }
 
   private handleWrite(conn: Connection, opCode: number, xid: number, body: TxnBody, startMs: number): void {
@@ -884,12 +914,12 @@ class ZkLiteServerImpl implements ZkLiteServer {
   }
 
   private expireSessions(): void {
-    if (this.failed) return;
+    if (this.failed || this.closed) return;
     const expired = this.tracker.takeExpired(this.deps.clock.nowMs());
     for (const sessionId of expired) {
       this.expiredSessions++;
       this.deps.logger.info({ session_id: sessionId.toString(16) }, "zk-lite: session expired");
-      this.commit({ type: "closeSession", sessionId });
+      if (!this.tryCommit({ type: "closeSession", sessionId })) return;
       this.tracker.remove(sessionId);
       const conn = this.sessionConn.get(sessionId);
       this.sessionConn.delete(sessionId);
@@ -907,7 +937,7 @@ class ZkLiteServerImpl implements ZkLiteServer {
       const body = this.tree.prepareDeleteContainer(path);
       if (body.type === "error") continue;
       this.deps.logger.info({ path }, "zk-lite: deleting empty container or expired TTL node");
-      this.commit(body);
+      if (!this.tryCommit(body)) return;
     }
     this.flushDirty();
   }
@@ -917,7 +947,7 @@ class ZkLiteServerImpl implements ZkLiteServer {
   private fail(err: Error): void {
     if (this.failed) return;
     this.failed = true;
-    this.deps.logger.error({ err: err.message }, "zk-lite: txn log write failed; closing all connections, no further writes are acknowledged");
+    this.deps.logger.error({ err: err.stack ?? err.message }, "zk-lite: cannot go on safely (txn log or tree failure); closing all connections, no further writes are acknowledged");
     for (const c of this.conns.values()) c.close();
   }
 
@@ -960,6 +990,14 @@ class ZkLiteServerImpl implements ZkLiteServer {
       c.close();
     }
     this.deps.logger.info({ last_zxid: this.tree.lastZxid }, "zk-lite: closed");
+  }
+}
+
+/** A write that could not be applied or logged: fatal for the server, not just the request. */
+class CommitError extends Error {
+  override name = "CommitError";
+  constructor(override readonly cause: unknown) {
+    super(`commit failed: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }
 
@@ -1091,7 +1129,7 @@ function makeProvider(server: ZkLiteServerImpl): FourLetterProvider & { viewerId
         ["os.name", os.type()],
         ["os.arch", os.arch() === "x64" ? "amd64" : os.arch()],
         ["os.version", os.release()],
-        ["user.name", os.userInfo().username],
+        ["user.name", process.env["USER"] ?? os.userInfo().username],
         ["user.home", os.homedir()],
         ["user.dir", process.cwd()],
         ["os.memory.free", mb(mem.heapTotal - mem.heapUsed)],
