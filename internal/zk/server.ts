@@ -8,26 +8,22 @@
 
 import type { Socket, TCPSocketListener } from "bun";
 import type { Hono } from "hono";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { aclAllows, authUserName, digestId, normalizeRemoteAddress, redactDigests } from "./acl.ts";
 import { zkAdminRoutes } from "./admin-routes.ts";
+import { makeCommandProvider, type ServerInternals } from "./command-provider.ts";
 import { Connection, type ConnectionData } from "./connection.ts";
-import { LatencyStats } from "./latency-stats.ts";
-import { AddWatchMode, ErrorCode, EventType, KeeperState, LAST_OP_NAMES, OpCode, Perms, WatcherType, Xid, ZK_LITE_FULL_VERSION } from "./constants.ts";
+import { AddWatchMode, ErrorCode, EventType, KeeperState, LAST_OP_NAMES, OpCode, Perms, WatcherType, Xid } from "./constants.ts";
 import type { DataTree, RequestContext, TxnResult, WatchTrigger } from "./data-tree.ts";
 import {
   enabledWords,
   fourLetterWordOf,
-  javaDouble,
   notWhitelistedReply,
   runFourLetterWord,
-  type ConnectionView,
   type FourLetterProvider,
   type FourLetterWord,
 } from "./four-letter.ts";
 import { JuteDecodeError, JuteReader, JuteWriter } from "./jute.ts";
+import { LatencyStats } from "./latency-stats.ts";
 import {
   readCheck,
   readConnectRequest,
@@ -48,7 +44,8 @@ import {
   type SetWatchesRequest,
 } from "./records.ts";
 import { SessionTracker } from "./session-tracker.ts";
-import { Storage, STORAGE_SUBDIR } from "./storage.ts";
+import { writeResult } from "./replies.ts";
+import { Storage } from "./storage.ts";
 import type { TxnBody } from "./txn.ts";
 import { resolveOptions, type ZkLiteDeps, type ZkLiteOptions, type ZkLiteOptionsInput } from "./types.ts";
 import { WatchManager, WatchMode, type Notification } from "./watch-manager.ts";
@@ -840,36 +837,10 @@ class ZkLiteServerImpl implements ZkLiteServer {
     this.markDirty(conn);
   }
 
-  private connectionViews(viewerId: number): ConnectionView[] {
-    const out: ConnectionView[] = [];
-    for (const c of this.conns.values()) {
-      if (c.state === "closed") continue;
-      out.push({
-        remoteLabel: c.remoteLabel,
-        interestOps: c.id === viewerId || c.paused ? 0 : 1,
-        queued: c.outstanding,
-        received: c.packetsReceived,
-        sent: c.packetsSent,
-        sessionId: c.sessionId,
-        lastOp: c.lastOp,
-        establishedMs: c.establishedMs,
-        sessionTimeoutMs: c.sessionTimeoutMs,
-        lastCxid: c.lastCxid,
-        lastZxid: c.lastZxid,
-        lastResponseMs: c.lastResponseMs,
-        lastLatencyMs: c.lastLatencyMs,
-        minLatencyMs: c.latency.min,
-        avgLatencyMs: c.latency.avg,
-        maxLatencyMs: c.latency.maxMs,
-      });
-    }
-    return out;
-  }
+  private readonly provider = makeCommandProvider(() => this.internals());
 
-  private readonly provider: FourLetterProvider & { viewerId: number } = makeProvider(this);
-
-  /** Internals the command provider reads; kept in one place so the provider stays a thin mapping. */
-  internals() {
+  /** What the command provider reads; kept in one place so the provider stays a thin mapping. */
+  internals(): ServerInternals {
     return {
       options: this.options,
       tree: this.tree,
@@ -885,7 +856,7 @@ class ZkLiteServerImpl implements ZkLiteServer {
       startedMs: this.startedMs,
       clock: this.deps.clock,
       responseBytes: { last: this.lastClientResponseBytes, min: this.minClientResponseBytes, max: this.maxClientResponseBytes },
-      connectionViews: (viewerId: number) => this.connectionViews(viewerId),
+      port: this.port,
       resetServerStats: () => {
         this.latency.reset();
         this.packetsReceived = 0;
@@ -1008,216 +979,3 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** Encodes the body of a write reply (nothing for errors, which only carry the header code). */
-function writeResult(w: JuteWriter, r: TxnResult): void {
-  switch (r.type) {
-    case "create":
-      w.string(r.path);
-      if (r.opCode !== OpCode.create) writeStat(w, r.stat);
-      return;
-    case "setData":
-    case "setACL":
-      writeStat(w, r.stat);
-      return;
-    case "multi":
-      for (const sub of r.results) writeMultiResult(w, sub);
-      writeMultiHeader(w, -1, true, -1);
-      return;
-    default:
-      return;
-  }
-}
-
-function writeMultiResult(w: JuteWriter, r: TxnResult): void {
-  switch (r.type) {
-    case "create":
-      if (r.opCode === OpCode.create || r.opCode === OpCode.create2) {
-        writeMultiHeader(w, OpCode.create, false, 0);
-        w.string(r.path);
-      } else {
-        writeMultiHeader(w, OpCode.create2, false, 0);
-        w.string(r.path);
-        writeStat(w, r.stat);
-      }
-      return;
-    case "delete":
-      writeMultiHeader(w, OpCode.delete, false, 0);
-      return;
-    case "setData":
-      writeMultiHeader(w, OpCode.setData, false, 0);
-      writeStat(w, r.stat);
-      return;
-    case "check":
-      writeMultiHeader(w, OpCode.check, false, 0);
-      return;
-    case "error":
-      writeMultiHeader(w, OpCode.error, false, r.err);
-      w.int(r.err);
-      return;
-    default:
-      throw new Error(`zk-lite: ${r.type} cannot be part of a multi`);
-  }
-}
-
-function readProcLimit(): number {
-  try {
-    const text = fs.readFileSync("/proc/self/limits", "utf8");
-    const m = /Max open files\s+(\d+)/.exec(text);
-    return m ? Number(m[1]) : -1;
-  } catch (e) {
-    void e; // not Linux: unknown
-    return -1;
-  }
-}
-
-function openFdCount(): number {
-  try {
-    return fs.readdirSync("/proc/self/fd").length;
-  } catch (e) {
-    void e;
-    return -1;
-  }
-}
-
-/** The view the four-letter words and admin commands read; everything computed on demand. */
-function makeProvider(server: ZkLiteServerImpl): FourLetterProvider & { viewerId: number } {
-  const s = () => server.internals();
-  const p = {
-    viewerId: -1,
-    version: () => ZK_LITE_FULL_VERSION,
-    latency: () => {
-      const l = s().latency;
-      return { min: l.min, avg: l.avg, max: l.maxMs };
-    },
-    packetsReceived: () => s().packetsReceived,
-    packetsSent: () => s().packetsSent,
-    aliveConnections: () => s().conns.size,
-    outstandingRequests: () => s().outstanding,
-    lastZxid: () => s().tree.lastZxid,
-    nodeCount: () => s().tree.nodeCount,
-    connections: () => s().connectionViews(p.viewerId),
-    conf: () => {
-      const i = s();
-      const sizes = i.storage.sizes();
-      const total = sizes.logBytes + sizes.snapshotBytes;
-      const dir = path.resolve(i.options.dataDir, STORAGE_SUBDIR);
-      return {
-        clientPort: server.port,
-        dataDir: dir,
-        dataDirSizeBytes: total,
-        dataLogDir: dir,
-        dataLogSizeBytes: total,
-        tickTimeMs: i.options.tickTimeMs,
-        maxClientCnxns: i.options.maxClientCnxns,
-        minSessionTimeoutMs: i.options.minSessionTimeoutMs,
-        maxSessionTimeoutMs: i.options.maxSessionTimeoutMs,
-      };
-    },
-    environment: (): [string, string][] => {
-      const mem = process.memoryUsage();
-      const mb = (n: number): string => `${Math.floor(n / (1024 * 1024))}MB`;
-      return [
-        ["zookeeper.version", ZK_LITE_FULL_VERSION],
-        ["host.name", os.hostname()],
-        ["java.version", `bun ${Bun.version}`],
-        ["java.vendor", "Oven (Bun runtime)"],
-        ["java.home", path.dirname(process.execPath)],
-        ["java.class.path", process.argv[1] ?? ""],
-        ["java.library.path", ""],
-        ["java.io.tmpdir", os.tmpdir()],
-        ["java.compiler", "<NA>"],
-        ["os.name", os.type()],
-        ["os.arch", os.arch() === "x64" ? "amd64" : os.arch()],
-        ["os.version", os.release()],
-        ["user.name", process.env["USER"] ?? os.userInfo().username],
-        ["user.home", os.homedir()],
-        ["user.dir", process.cwd()],
-        ["os.memory.free", mb(mem.heapTotal - mem.heapUsed)],
-        ["os.memory.max", mb(os.totalmem())],
-        ["os.memory.total", mb(mem.rss)],
-      ];
-    },
-    dataWatchSummary: () => {
-      const t = s().watches.data;
-      return { connections: t.watcherCount, paths: t.pathCount, total: t.size };
-    },
-    dataWatchesBySession: () => {
-      const i = s();
-      const out: [bigint, string[]][] = [];
-      for (const [watcher, paths] of i.watches.data.pathsByWatcher()) out.push([i.conns.get(watcher)?.sessionId ?? 0n, Array.from(paths)]);
-      return out;
-    },
-    dataWatchesByPath: () => {
-      const i = s();
-      const out: [string, bigint[]][] = [];
-      for (const [p2, watchers] of i.watches.data.watchersByPath()) out.push([p2, Array.from(watchers.keys(), (w) => i.conns.get(w)?.sessionId ?? 0n)]);
-      return out;
-    },
-    monitorValues: () => monitorValues(s()),
-    sessionExpiry: () => {
-      const buckets = new Map<number, bigint[]>();
-      for (const t of s().tracker.all()) {
-        const list = buckets.get(t.expiresAtMs) ?? [];
-        list.push(t.sessionId);
-        buckets.set(t.expiresAtMs, list);
-      }
-      return Array.from(buckets.entries()).sort((a, b) => a[0] - b[0]);
-    },
-    ephemeralsBySession: () => Array.from(s().tree.allEphemerals(), ([id, paths]) => [id, Array.from(paths)] as const),
-    resetConnectionStats: () => {
-      for (const c of s().conns.values()) c.resetStats();
-    },
-    resetServerStats: () => s().resetServerStats(),
-    traceMask: () => s().traceMask(),
-    setTraceMask: (m: bigint) => s().setTraceMask(m),
-    uptimeMs: () => Math.round(s().clock.monotonicMs() - s().startedMs),
-    authFailedCount: () => s().authFailed,
-    responseSizes: () => s().responseBytes,
-    lastSnapshot: () => s().storage.lastSnapshot,
-  };
-  return p;
-}
-
-type Internals = ReturnType<ZkLiteServerImpl["internals"]>;
-
-/** mntr keys in ZooKeeper 3.8's order, with the values zk-lite can stand behind. */
-function monitorValues(i: Internals): [string, string | number][] {
-  const l = i.latency;
-  const sessions = i.tracker.size;
-  const fsync = i.storage.fsyncTime;
-  return [
-    ["version", ZK_LITE_FULL_VERSION],
-    ["server_state", "standalone"],
-    ["ephemerals_count", i.tree.ephemeralsCount],
-    ["num_alive_connections", i.conns.size],
-    ["avg_latency", javaDouble(l.avg)],
-    ["outstanding_requests", i.outstanding],
-    ["znode_count", i.tree.nodeCount],
-    ["global_sessions", sessions],
-    ["non_mtls_remote_conn_count", 0],
-    ["last_client_response_size", i.responseBytes.last],
-    ["packets_sent", i.packetsSent],
-    ["packets_received", i.packetsReceived],
-    ["max_client_response_size", i.responseBytes.max],
-    ["connection_drop_probability", "0.0"],
-    ["watch_count", i.watches.watchCount],
-    ["auth_failed_count", i.authFailed],
-    ["min_latency", l.min],
-    ["max_file_descriptor_count", readProcLimit()],
-    ["approximate_data_size", i.tree.approximateDataSizeBytes],
-    ["open_file_descriptor_count", openFdCount()],
-    ["local_sessions", 0],
-    ["uptime", Math.round(i.clock.monotonicMs() - i.startedMs)],
-    ["max_latency", l.maxMs],
-    ["outstanding_tls_handshake", 0],
-    ["min_client_response_size", i.responseBytes.min],
-    ["non_mtls_local_conn_count", 0],
-    ["proposal_count", 0],
-    ["snap_count", i.storage.snapshotCount],
-    ["avg_fsynctime", javaDouble(fsync.avg)],
-    ["min_fsynctime", fsync.min],
-    ["max_fsynctime", fsync.maxMs],
-    ["cnt_fsynctime", fsync.count],
-    ["sum_fsynctime", fsync.totalMs],
-  ];
-}
