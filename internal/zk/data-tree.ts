@@ -124,6 +124,7 @@ export class DataTree {
   private readonly containers = new Set<string>();
   private readonly ttls = new Set<string>();
   private readonly aclCache = new Map<string, { acl: readonly Acl[]; refs: number }>();
+  private readonly aclKeys = new WeakMap<readonly Acl[], string>();
   readonly sessions = new Map<bigint, SessionRecord>();
   /** zxid of the last applied txn. */
   lastZxid = 0;
@@ -167,6 +168,11 @@ export class DataTree {
 
   childrenOf(node: ZNode): string[] {
     return node.children === null ? [] : Array.from(node.children);
+  }
+
+  /** Number of znodes actually held. */
+  get size(): number {
+    return this.nodes.size;
   }
 
   /** Number of znodes as ZooKeeper counts them (its map holds the root twice, as "" and "/"). */
@@ -506,7 +512,12 @@ export class DataTree {
   }
 
   private internAcl(acl: readonly Acl[]): readonly Acl[] {
-    const key = aclKey(acl);
+    // Interned lists and lists seen before are recognised by identity, without building a key.
+    let key = this.aclKeys.get(acl);
+    if (key === undefined) {
+      key = aclKey(acl);
+      this.aclKeys.set(acl, key);
+    }
     const hit = this.aclCache.get(key);
     if (hit !== undefined) {
       hit.refs++;
@@ -514,11 +525,12 @@ export class DataTree {
     }
     const frozen = Object.freeze(acl.map((a) => Object.freeze({ perms: a.perms, scheme: a.scheme, id: a.id })));
     this.aclCache.set(key, { acl: frozen, refs: 1 });
+    this.aclKeys.set(frozen, key);
     return frozen;
   }
 
   private releaseAcl(acl: readonly Acl[]): void {
-    const key = aclKey(acl);
+    const key = this.aclKeys.get(acl) ?? aclKey(acl);
     const hit = this.aclCache.get(key);
     if (hit !== undefined && --hit.refs <= 0) this.aclCache.delete(key);
   }

@@ -125,11 +125,7 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
         break;
       }
     }
-    if (ascii) {
-      let s = "";
-      for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
-      return s;
-    }
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
   }
   return textDecoder.decode(bytes.subarray(start, end));
 }

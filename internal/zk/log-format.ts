@@ -9,7 +9,7 @@
 import * as zlib from "node:zlib";
 import type { DataTree, RestoredNode } from "./data-tree.ts";
 import { JuteDecodeError, JuteReader, JuteWriter } from "./jute.ts";
-import { readAclList, writeAclList } from "./records.ts";
+import { readAclList, writeAclList, type Acl } from "./records.ts";
 import { readTxn, writeTxn, type Txn } from "./txn.ts";
 
 export const LOG_MAGIC = 0x5a4b4c4c; // "ZKLL"
@@ -92,24 +92,34 @@ export function scanLog(bytes: Uint8Array): ScanResult {
 
 // ---------------------------------------------------------------- snapshots
 
+/**
+ * Body: zxid, time, sessions, a table of the distinct ACL lists, then every znode parents first
+ * as (path, data, ACL table index, stat). Nodes share interned ACL lists, so the table is tiny and
+ * a node costs its path, its data and 60 bytes.
+ */
 export function serializeSnapshot(tree: DataTree, timeMs: number): Uint8Array {
-  const w = new JuteWriter(1 << 20);
+  const aclIndex = new Map<readonly Acl[], number>();
+  let estimate = 64 + tree.sessions.size * 64;
+  for (const [path, n] of tree.entries()) {
+    if (!aclIndex.has(n.acl)) aclIndex.set(n.acl, aclIndex.size);
+    estimate += 3 * path.length + n.data.length + 80;
+  }
+  const w = new JuteWriter(estimate);
   w.int(SNAPSHOT_MAGIC).int(FORMAT_VERSION).longNumber(tree.lastZxid).longNumber(timeMs);
   w.int(tree.sessions.size);
   for (const [id, s] of tree.sessions) w.long(id).int(s.timeoutMs).buffer(s.password);
-  let count = 0;
-  for (const _ of tree.entries()) count++;
-  w.int(count);
+  w.int(aclIndex.size);
+  for (const acl of aclIndex.keys()) writeAclList(w, acl);
+  w.int(tree.size);
   for (const [path, n] of tree.entries()) {
-    w.string(path).buffer(n.data);
-    writeAclList(w, n.acl);
+    w.string(path).buffer(n.data).int(aclIndex.get(n.acl)!);
     w.longNumber(n.czxid).longNumber(n.mzxid).longNumber(n.ctime).longNumber(n.mtime);
     w.int(n.version).int(n.cversion).int(n.aversion).long(n.ephemeralOwner).longNumber(n.pzxid);
   }
-  const body = w.toBytes();
-  const out = new Uint8Array(body.length + 4);
-  out.set(body);
-  new DataView(out.buffer).setUint32(body.length, zlib.crc32(body) >>> 0);
+  const bodyEnd = w.offset;
+  w.int(0);
+  const out = w.toBytes();
+  new DataView(out.buffer).setUint32(bodyEnd, zlib.crc32(out.subarray(0, bodyEnd)) >>> 0);
   return out;
 }
 
@@ -135,11 +145,15 @@ export function deserializeSnapshot(bytes: Uint8Array, tree: DataTree): { zxid: 
       const id = r.long();
       tree.sessions.set(id, { timeoutMs: r.int(), password: r.bufferCopy() });
     }
+    const aclCount = r.vectorLength();
+    const acls: Acl[][] = [];
+    for (let i = 0; i < aclCount; i++) acls.push(readAclList(r) ?? []);
     const nodeCount = r.vectorLength();
     for (let i = 0; i < nodeCount; i++) {
       const path = r.string();
       const data = r.bufferCopy();
-      const acl = readAclList(r) ?? [];
+      const acl = acls[r.int()];
+      if (acl === undefined) throw new SnapshotCorruptError(`snapshot node ${path} names a missing ACL`);
       const node: RestoredNode = {
         data,
         acl,
