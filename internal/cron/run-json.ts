@@ -21,6 +21,7 @@ export function runToJson(run: RunRecord, frameworkId: string | undefined): Reco
     trigger: run.trigger,
     state: run.state,
     taskState: run.taskState ?? "",
+    launched: isoTime(run.launchedMs),
     start: isoTime(run.startedMs),
     end: isoTime(run.endedMs),
     agentId: run.agentId ?? "",
