@@ -4,7 +4,7 @@
 // launches, kills and acknowledgements sent. Events and API requests run one at a time.
 
 import type { Logger } from "pino";
-import { NotSubscribedError, SchedulerClient } from "../framework/index.ts";
+import { NotSubscribedError, SchedulerClient, SchedulerSubscribeError } from "../framework/index.ts";
 import type { Clock, Random } from "../runtime/index.ts";
 import type { FrameworkInfo, Offer, SchedulerEvent, TaskStatus } from "../wire/index.ts";
 import type { CronConfig } from "./config.ts";
@@ -85,8 +85,15 @@ export class CronService {
       logger: this.deps.logger,
       onEvent: (event) => this.receive(event),
     });
-    void this.client.done.then((error) => {
-      if (error !== undefined && !this.stopped) this.fail(error);
+    void this.client.done.then(async (error) => {
+      if (error === undefined || this.stopped) return;
+      if (error instanceof SchedulerSubscribeError && error.status === 403 && /removed/i.test(error.message) && this.frameworkId !== undefined) {
+        // The master tore the framework down (its failover timeout passed): our id is dead for
+        // good, so the next leader registers anew and reconciles its runs under the new id.
+        this.deps.logger.warn({ framework_id: this.frameworkId }, "the master removed this framework; it will register anew");
+        await this.deps.store.setFrameworkId(undefined);
+      }
+      this.fail(error);
     });
     this.client.subscribe().catch((error: unknown) => this.deps.logger.warn({ err: error }, "first subscription did not complete"));
     this.reconcileTimer = setInterval(() => this.enqueue(() => this.reconcile(false)), this.deps.config.reconcileIntervalMs);

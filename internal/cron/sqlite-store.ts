@@ -105,8 +105,9 @@ export class SqliteStore implements CronStore {
     for (const job of finished) this.pruneRuns.run({ job, keep: this.options.runHistoryMax - 1 });
   }
 
-  setFrameworkId(frameworkId: string): Promise<void> {
-    this.setMeta.run({ key: "framework_id", value: frameworkId });
+  setFrameworkId(frameworkId: string | undefined): Promise<void> {
+    if (frameworkId === undefined) this.db.query("DELETE FROM meta WHERE key = 'framework_id'").run();
+    else this.setMeta.run({ key: "framework_id", value: frameworkId });
     return Promise.resolve();
   }
 

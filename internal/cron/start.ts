@@ -4,6 +4,7 @@
 
 import { mkdirSync } from "node:fs";
 import type { Hono } from "hono";
+import { backoffDelayMs } from "../framework/index.ts";
 import { serveModeHttp, type ProcessContext, type Service } from "../process/index.ts";
 import { mountCronApi } from "./api.ts";
 import type { CronConfig } from "./config.ts";
@@ -33,6 +34,11 @@ export async function startCron(ctx: ProcessContext, config: CronConfig): Promis
     },
   ];
 }
+
+/** Longest pause before contending again after leading failed. */
+const leaderBackoffMaxMs = 60_000;
+/** Leading this long counts as having worked: the next failure starts the backoff afresh. */
+const leaderBackoffResetMs = 60_000;
 
 /** Contends for leadership and runs a CronService while it holds it. */
 class ElectionRunner {
@@ -67,6 +73,7 @@ class ElectionRunner {
   }
 
   private async run(): Promise<void> {
+    let failures = 0;
     while (!this.stopping) {
       const leadership = new FileLockLeadership(this.config.workDir, this.url, this.config.leaderPollIntervalMs, () => this.ctx.clock.nowMs());
       this.leadership = leadership;
@@ -74,17 +81,22 @@ class ElectionRunner {
       const acquired = await Promise.race([leadership.acquire().then(() => true), this.stopped.then(() => false)]);
       if (!acquired) break;
       this.ctx.logger.info({ url: this.url }, "cron elected leader");
+      const ledSinceMs = this.ctx.clock.monotonicMs();
       let why: string;
       try {
         why = await this.lead(leadership);
       } catch (error) {
         this.ctx.logger.error({ err: error }, "cron leader failed to start");
         why = (error as Error).message;
-        await Promise.race([Bun.sleep(this.config.leaderPollIntervalMs), this.stopped]);
       }
       if (this.stopping) break;
-      this.ctx.logger.warn({ reason: why }, "cron gave up leadership; standing by again");
       await leadership.release();
+      // A leader that fails at once (a master that refuses us, a broken store) must not spin:
+      // it stands aside for a growing while, so a healthy standby gets the lock meanwhile.
+      failures = this.ctx.clock.monotonicMs() - ledSinceMs > leaderBackoffResetMs ? 0 : failures + 1;
+      const delayMs = backoffDelayMs(Math.max(0, failures - 1), { initialMs: this.config.leaderPollIntervalMs, maxMs: leaderBackoffMaxMs }, this.ctx.random);
+      this.ctx.logger.warn({ reason: why, retry_in_ms: delayMs }, "cron gave up leadership; standing by again");
+      await Promise.race([Bun.sleep(delayMs), this.stopped]);
     }
   }
 

@@ -17,7 +17,8 @@ export interface CronStore {
   load(): Promise<StoredState>;
   /** Durable when the promise resolves (fsynced). */
   commit(ready: Ready): Promise<void>;
-  setFrameworkId(frameworkId: string): Promise<void>;
+  /** undefined forgets it (the master removed the framework; the next subscription registers anew). */
+  setFrameworkId(frameworkId: string | undefined): Promise<void>;
   /** The job's latest runs, newest first (active and final), at most `limit`. */
   runsOf(job: string, limit: number): Promise<RunRecord[]>;
   close(): void;
