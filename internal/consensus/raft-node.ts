@@ -316,7 +316,12 @@ export class RaftNode {
     if (m.type === "preVote") return true;
     if (m.type === "preVoteResp" && !m.reject) return true;
     const fromLeader = m.type === "append" || m.type === "heartbeat" || m.type === "snapshot";
+    const elapsed = this.electionElapsed;
     this.becomeFollower(m.term, fromLeader ? m.from : null);
+    // Figure 2: the timer restarts on hearing from a leader or granting a vote, not on merely
+    // adopting a candidate's term. Otherwise candidates that cannot win (logs behind, or removed
+    // members) could keep resetting the one member that could, and nobody would ever lead.
+    if (m.type === "vote") this.electionElapsed = elapsed;
     return true;
   }
 

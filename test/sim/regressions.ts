@@ -16,4 +16,11 @@ export const regressionSeeds: readonly RegressionSeed[] = [
       "driver: a leader that lost its term and later led again reused an index for a new proposal; " +
       "the pending map replaced the first waiter (a membership change) and it never completed",
   },
+  {
+    seed: 49439,
+    found:
+      "core: adopting a candidate's higher term restarted the election timer (as etcd does). Without pre-vote, " +
+      "a removed member and a lagging one campaigning in turn kept resetting the only up-to-date voter, so " +
+      "nobody was ever elected. The timer now restarts only on hearing from a leader or granting a vote (Figure 2)",
+  },
 ];

@@ -190,6 +190,8 @@ export class Simulation {
       this.trace(`${n.id} installed snapshot ${e.index}`);
     } else if (e.type === "membershipApplied" && this.options.trace !== undefined) {
       this.trace(`${n.id} applied ${JSON.stringify(e.change)} at ${e.index}`);
+    } else if (e.type === "roleChanged" && this.options.trace !== undefined) {
+      this.trace(`${n.id} ${e.role} t${e.term}`);
     } else if (e.type === "fatal") {
       throw e.error;
     }
@@ -453,7 +455,8 @@ export class Simulation {
       if (s === undefined) return `${n.id}:down`;
       return `${n.id}:${s.role}/t${s.term}/c${s.commit}/a${s.applied}/[${s.conf.voters.join(",")}|${s.conf.learners.join(",")}]`;
     });
-    return `step ${this.stepIndex}/${this.plan.steps.length}, final write ${JSON.stringify(this.finalWrite)}; ${parts.join(" ")}`;
+    const settings = `election=${this.electionTicks} heartbeat=${this.heartbeatTicks} preVote=${this.preVote} checkQuorum=${this.checkQuorum}`;
+    return `${this.scenario} (${settings}) step ${this.stepIndex}/${this.plan.steps.length}, final write ${JSON.stringify(this.finalWrite)}; ${parts.join(" ")}`;
   }
 
   private stats(): SimStats {
