@@ -7,7 +7,7 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { cleanupAll, tempDir } from "./helpers/cluster.ts";
 import { CronApi, executionLog, masterTasks, startCronCluster, startTestCron } from "./helpers/cron-cluster.ts";
-import { eventually } from "./helpers/e2e.ts";
+import { eventually, startTestMaster } from "./helpers/e2e.ts";
 
 setDefaultTimeout(90_000);
 afterAll(cleanupAll);
@@ -115,4 +115,43 @@ test("two cron processes on one work dir: one leads, the standby redirects and t
   expect(new Set(ids).size).toBe(ids.length);
   const frameworks = ((await (await fetch(`${master.url}/master/state`)).json()) as { frameworks: Array<{ name: string }> }).frameworks.filter((f) => f.name === "cron");
   expect(frameworks).toHaveLength(1);
+});
+
+test("a master restart mid-run: cron re-subscribes with its framework id, reconciles, and the run finishes once", async () => {
+  const { cron, master } = await startCronCluster();
+  const api = new CronApi(cron.url);
+  const log = join(tempDir(), "runs.log");
+  await api.postOk("iso8601", { name: "through-restart", command: `sleep 4; ${appendRunId(log)}`, schedule: "R1//PT1H" });
+  const [running] = await api.waitForRuns("through-restart", "running", 1);
+  const frameworkBefore = ((await (await fetch(`${master.url}/master/state`)).json()) as { frameworks: Array<{ id: string; name: string }> }).frameworks.find((f) => f.name === "cron")!.id;
+  await master.proc.stop("SIGKILL");
+  const port = new URL(master.url).port;
+  const restarted = await startTestMaster([`--port=${port}`], master.workDir);
+  const [done] = await api.waitForRuns("through-restart", "succeeded", 1, 45_000);
+  expect(done!.id).toBe(running!.id);
+  expect(executionLog(log)).toEqual([running!.id]);
+  const state = (await (await fetch(`${restarted.url}/master/state`)).json()) as { frameworks: Array<{ id: string; name: string }> };
+  expect(state.frameworks.filter((f) => f.name === "cron").map((f) => f.id)).toEqual([frameworkBefore]);
+});
+
+test("SIGKILL the cron process again and again under a 1 s job: no run ever executes twice", async () => {
+  const { cron, master } = await startCronCluster();
+  const log = join(tempDir(), "runs.log");
+  await new CronApi(cron.url).postOk("iso8601", { name: "rapid", command: `sleep 0.5; ${appendRunId(log)}`, schedule: "R//PT1S", epsilon: "PT30S", concurrent: true });
+  let current = cron;
+  for (const pauseMs of [1700, 2300, 1100, 2900]) {
+    await Bun.sleep(pauseMs);
+    await current.proc.stop("SIGKILL");
+    current = await startTestCron(master.address, cron.workDir);
+  }
+  await Bun.sleep(3000);
+  const api = new CronApi(current.url);
+  await api.postOk("iso8601", { name: "rapid", command: `sleep 0.5; ${appendRunId(log)}`, schedule: "R0//PT1S" });
+  await eventually(async () => ((await api.runs("rapid")).every((r) => ["succeeded", "failed", "skipped", "killed"].includes(r.state)) ? true : undefined), 30_000, "runs to settle");
+  const executed = executionLog(log);
+  expect(new Set(executed).size).toBe(executed.length);
+  const runs = await api.runs("rapid");
+  const succeeded = runs.filter((r) => r.state === "succeeded").map((r) => r.id);
+  expect(executed.sort()).toEqual(succeeded.sort());
+  expect(executed.length).toBeGreaterThan(5);
 });
