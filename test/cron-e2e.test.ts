@@ -155,3 +155,21 @@ test("SIGKILL the cron process again and again under a 1 s job: no run ever exec
   expect(executed.sort()).toEqual(succeeded.sort());
   expect(executed.length).toBeGreaterThan(5);
 });
+
+test("dependency progress survives a cron restart (Chronos lost it on failover, mesos/chronos#811)", async () => {
+  const { cron, master } = await startCronCluster();
+  const api = new CronApi(cron.url);
+  const log = join(tempDir(), "runs.log");
+  await api.postOk("iso8601", { name: "first", command: appendRunId(log), schedule: "R1//PT1H" });
+  const laterStart = new Date(Date.now() + 6000).toISOString();
+  await api.postOk("iso8601", { name: "second", command: appendRunId(log), schedule: `R1/${laterStart}/PT1H` });
+  await api.postOk("dependency", { name: "joined", command: appendRunId(log), parents: ["first", "second"] });
+  await api.waitForRuns("first", "succeeded", 1);
+  await cron.proc.stop("SIGKILL");
+  const restarted = await startTestCron(master.address, cron.workDir);
+  const api2 = new CronApi(restarted.url);
+  await api2.waitForRuns("second", "succeeded", 1, 20_000);
+  const [joined] = await api2.waitForRuns("joined", "succeeded", 1);
+  expect(joined!.trigger).toBe("dependency");
+  expect(executionLog(log).filter((line) => line.endsWith(":joined"))).toEqual([joined!.id]);
+});
