@@ -2,7 +2,8 @@
 // No logic lives here.
 
 import { FlagError, generalHelp, modeHelp, parseCommandLine } from "../internal/flags/index.ts";
-import { onStopSignal, startMode, stopServices, version, withTimeout, type Service } from "../internal/process/index.ts";
+import { onStopSignal, stopServices, version, withTimeout, type Service } from "../internal/process/index.ts";
+import { startMode } from "./modes.ts";
 import { realClock, realIds, realRandom } from "../internal/runtime/index.ts";
 import { createLogger } from "../observability/logging/index.ts";
 import { setupTelemetry } from "../observability/telemetry/index.ts";

@@ -66,7 +66,7 @@ describe("bad command lines exit 2 with one line naming the flag", () => {
 describe("each mode serves /health, /metrics, /flags, /version and stops on a signal", () => {
   for (const mode of modes) {
     test(mode, async () => {
-      const proc = await startCluster(argsFor(mode), { expectUrls: mode === "dev" ? 3 : 1 });
+      const proc = await startCluster(argsFor(mode), { expectUrls: mode === "dev" ? 3 : mode === "zk-lite" ? 2 : 1 });
       for (const url of proc.urls.values()) {
         if (!url.startsWith("http://")) continue;
         expect((await fetch(`${url}/health`)).status).toBe(200);

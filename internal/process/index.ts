@@ -4,4 +4,3 @@ export { serveHttp, type HttpServer } from "./http-server.ts";
 export { serveModeHttp } from "./serve-mode.ts";
 export { onStopSignal, stopServices, withTimeout } from "./shutdown.ts";
 export { version, versionInfo, type VersionInfo } from "./version.ts";
-export { startMode } from "./modes.ts";

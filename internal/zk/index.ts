@@ -15,3 +15,4 @@ export { FOUR_LETTER_WORDS, type FourLetterProvider } from "./four-letter.ts";
 export { OpCode, ErrorCode, EventType, KeeperState, Perms, CreateFlag, ZK_LITE_FULL_VERSION } from "./constants.ts";
 export { digestId } from "./acl.ts";
 export { DataTree } from "./data-tree.ts";
+export { startZkLiteMode } from "./start-mode.ts";

@@ -1,0 +1,52 @@
+// Starts what each mode runs: wiring only. Each mode's own folder holds its start function.
+
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { agentConfigFromFlags, startAgent } from "../internal/agent/index.ts";
+import { cronConfigFromFlags, startCron } from "../internal/cron/index.ts";
+import { parseCommandLine, type Flags } from "../internal/flags/index.ts";
+import { masterConfigFromFlags, startMaster } from "../internal/master/index.ts";
+import type { ProcessContext, Service } from "../internal/process/index.ts";
+import { startZkLiteMode } from "../internal/zk/index.ts";
+
+export async function startMode(ctx: ProcessContext): Promise<Service[]> {
+  const { flags } = ctx;
+  switch (flags.mode) {
+    case "master":
+      return (await startMaster(ctx, masterConfigFromFlags(flags), flags.number("port"))).services;
+    case "agent":
+      return startAgent(ctx, agentConfigFromFlags(flags));
+    case "cron":
+      return startCron(ctx, cronConfigFromFlags(flags));
+    case "zk-lite":
+      return startZkLiteMode(ctx);
+    case "dev":
+      return startDev(ctx);
+  }
+}
+
+/** The master's flags at their defaults, for dev mode, which has no master flags of its own. */
+function masterDefaults(workDir: string, ip: string): Flags {
+  const outcome = parseCommandLine({ argv: ["--mode=master", `--work_dir=${workDir}`, `--ip=${ip}`], env: {} });
+  if (outcome.kind !== "run") throw new Error("master defaults did not parse");
+  return outcome.flags;
+}
+
+async function startDev(ctx: ProcessContext): Promise<Service[]> {
+  const workDir = ctx.flags.optString("work_dir") ?? mkdtempSync(join(tmpdir(), "cluster-dev-"));
+  ctx.logger.info({ work_dir: workDir }, "dev mode state directory");
+  const services: Service[] = [];
+  try {
+    const masterFlags = masterDefaults(join(workDir, "master"), ctx.flags.string("ip"));
+    const started = await startMaster(ctx, masterConfigFromFlags(masterFlags), ctx.flags.number("port"));
+    services.push(...started.services);
+    const master = new URL(started.services[0]!.url).host;
+    services.push(...(await startAgent(ctx, agentConfigFromFlags(ctx.flags, { workDir: join(workDir, "agent"), master }))));
+    services.push(...(await startCron(ctx, cronConfigFromFlags(ctx.flags, { workDir: join(workDir, "cron"), master }))));
+  } catch (error) {
+    for (const service of services) void service.stop();
+    throw error;
+  }
+  return services;
+}
