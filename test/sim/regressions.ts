@@ -23,4 +23,10 @@ export const regressionSeeds: readonly RegressionSeed[] = [
       "a removed member and a lagging one campaigning in turn kept resetting the only up-to-date voter, so " +
       "nobody was ever elected. The timer now restarts only on hearing from a leader or granting a vote (Figure 2)",
   },
+  {
+    seed: 45568,
+    found:
+      "sim (not the core): the convergence check took a stale leader (a removed member, running without " +
+      "check-quorum, still leading an old term) for the cluster's and compared replicas at different indexes",
+  },
 ];

@@ -218,10 +218,20 @@ export class Simulation {
     return [...this.nodes.values()].filter((n) => n.driver !== null);
   }
 
+  /**
+   * The leader of the newest term, provided no live member of its configuration knows a newer
+   * one (a stale leader, say a removed member that never heard, does not count).
+   */
   private leaderNode(): SimNode | undefined {
     let best: SimNode | undefined;
     for (const n of this.live()) {
       if (n.driver!.isLeader() && (best === undefined || n.driver!.term() > best.driver!.term())) best = n;
+    }
+    if (best === undefined) return undefined;
+    const term = best.driver!.term();
+    const conf = best.driver!.conf();
+    for (const id of [...conf.voters, ...conf.learners]) {
+      if ((this.nodes.get(id)?.driver?.term() ?? 0) > term) return undefined;
     }
     return best;
   }
@@ -423,10 +433,10 @@ export class Simulation {
     for (const id of members) {
       const n = this.nodes.get(id);
       const core = n?.driver?.core();
-      if (core === undefined || core.log.applied < target) return false;
+      if (core === undefined || core.log.applied !== target) return false;
       digests.add(n!.sm!.digest());
     }
-    if (digests.size !== 1) throw new InvariantViolation(`members applied ${target} with different states`);
+    if (digests.size !== 1) throw new InvariantViolation(`members applied ${target} with different states: ${this.describe()}`);
     return true;
   }
 
