@@ -27,7 +27,7 @@ import {
   type NodeId,
   type RaftStorage,
 } from "../internal/consensus/index.ts";
-import { ListStateMachine } from "../internal/consensus/testing/driver-cluster.ts";
+import { ListStateMachine } from "../internal/consensus/testing/index.ts";
 import { runSimulation } from "../test/sim/simulation.ts";
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=") as [string, string]));
