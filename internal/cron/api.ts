@@ -16,7 +16,6 @@ export interface CronApiTarget {
   selfUrl(): string;
   frameworkId(): string | undefined;
   jobDefaults: JobDefaults;
-  nowMs(): number;
 }
 
 type Handler = (c: Context, service: CronService) => Response | Promise<Response>;

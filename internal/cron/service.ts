@@ -105,7 +105,8 @@ export class CronService {
     if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
     if (this.reconcileTimer !== undefined) clearInterval(this.reconcileTimer);
     await this.client?.close();
-    await this.serial.catch(() => undefined);
+    // The chain never rejects (enqueue turns failures into fail()), so this only waits.
+    await this.serial;
     this.deps.metrics.subscribed = 0;
   }
 

@@ -63,7 +63,6 @@ class ElectionRunner {
       selfUrl: () => this.url,
       frameworkId: () => this.service?.currentFrameworkId,
       jobDefaults: this.config.jobDefaults,
-      nowMs: () => this.ctx.clock.nowMs(),
     });
   }
 
