@@ -1,3 +1,5 @@
 export { masterConfigFromFlags, type MasterConfig } from "./config.ts";
+export { StandaloneLeadership, type LeaderAddress, type Leadership, type LeadershipState } from "./leadership.ts";
 export { Master, type MasterDeps } from "./master.ts";
-export { startMaster, type StartedMaster } from "./start.ts";
+export { FileRegistry, applyRegistryOp, emptyRegistryState, type Registry, type RegistryOp, type RegistryState } from "./registry/index.ts";
+export { MasterService, startMaster, type MasterStartOptions, type StartedMaster } from "./start.ts";

@@ -8,18 +8,20 @@ import { parseResourcesJSONValue, unreservedRole } from "../resources/index.ts";
 import type { Clock, IdGenerator, Random } from "../runtime/index.ts";
 import type { MasterInfo, Offer, SchedulerEvent } from "../wire/index.ts";
 import type { MasterConfig } from "./config.ts";
-import { MasterIds } from "./ids.ts";
+import type { MasterIds } from "./ids.ts";
 import { markDynamic } from "./reservations.ts";
 import { MasterMetrics } from "./metrics.ts";
 import type { Registry } from "./registry/index.ts";
 import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from "./types.ts";
 
 export interface MasterDeps {
+  /** One per master process, shared by its leaderships so ids never repeat. */
+  ids: MasterIds;
   config: MasterConfig;
   registry: Registry;
   clock: Clock;
   random: Random;
-  ids: IdGenerator;
+  uuids: IdGenerator;
   logger: Logger;
   /** Where this master listens, for master_info and redirects. */
   address: { hostname: string; ip: string; port: number };
@@ -60,8 +62,8 @@ export class Master {
   private stopped = false;
 
   constructor(readonly deps: MasterDeps) {
-    this.masterId = deps.ids.uuid();
-    this.ids = new MasterIds(this.masterId);
+    this.ids = deps.ids;
+    this.masterId = deps.ids.masterId;
     this.startedAtMs = deps.clock.nowMs();
     this.allocator = new AllocatorState({ minAllocatable: deps.config.minAllocatable });
     for (const [role, weight] of deps.config.weights) this.allocator.setWeight(role, weight);
@@ -97,11 +99,14 @@ export class Master {
     };
   }
 
-  /** Becomes leader: bumps the epoch, restores agents and frameworks from the registry, starts timers. */
-  async start(): Promise<void> {
-    await this.deps.registry.apply({ type: "BUMP_EPOCH" });
+  /**
+   * Becomes leader: takes the leadership's epoch (or bumps the registry's when it has none),
+   * restores agents and frameworks from the registry, starts timers.
+   */
+  async start(epoch?: number): Promise<void> {
+    if (epoch === undefined) await this.deps.registry.apply({ type: "BUMP_EPOCH" });
     const state = this.deps.registry.state();
-    this.epoch = state.epoch;
+    this.epoch = epoch ?? state.epoch;
     this.electedAtMs = this.nowMs();
     for (const [role, weight] of Object.entries(state.weights)) this.allocator.setWeight(role, weight);
     for (const [role, limits] of Object.entries(state.quotas)) this.allocator.setQuota(role, parseResourcesJSONValue(limits, unreservedRole));
@@ -111,12 +116,16 @@ export class Master {
     this.logger.info({ master_id: this.masterId, epoch: this.epoch }, "master elected");
   }
 
-  async stop(): Promise<void> {
+  /** Stops acting as leader: timers off, every agent link and subscription closed. The registry stays open. */
+  stop(): void {
     this.stopped = true;
     for (const timer of Object.values(this.timers)) clearInterval(timer);
     for (const framework of this.frameworks.values()) framework.stream?.close();
     for (const agent of this.agents.values()) agent.link?.close("master stopping");
-    await this.deps.registry.close();
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
   }
 
   private startTimers(): void {

@@ -49,7 +49,7 @@ export function mountSchedulerApi(app: Hono, m: Master, leaderRedirect: () => Re
 }
 
 async function subscribeResponse(m: Master, call: Parameters<typeof subscribe>[1], abort: AbortSignal): Promise<Response> {
-  const streamId = m.deps.ids.uuid();
+  const streamId = m.deps.uuids.uuid();
   let frameworkId: string | undefined;
   const onClosed = (): void => {
     if (frameworkId !== undefined) frameworkDisconnected(m, frameworkId, streamId);

@@ -1,89 +1,190 @@
-// Wires a master into a process: registry on disk, the Master, its timers and its HTTP routes.
+// Wires a master into a process: the registry on disk, the leadership (standalone, ZooKeeper or
+// Raft), a Master while this process leads, and the HTTP routes, which redirect to the leader
+// while it follows.
 
-import type { Hono } from "hono";
+import type { Context, Hono, Next } from "hono";
 import { websocket } from "hono/bun";
 import { effectiveFlagsForDisplay, serveModeHttp, versionInfo, type ProcessContext, type Service } from "../process/index.ts";
 import { mountAgentSocket } from "./agent-ws.ts";
 import { checkReregisterDeadline, pingTick } from "./agents.ts";
 import type { MasterConfig } from "./config.ts";
 import { checkFailoverDeadlines, frameworkDisconnected } from "./frameworks.ts";
-import { Master } from "./master.ts";
-import { mountOperatorEndpoints } from "./operator-http.ts";
-import { FileRegistry } from "./registry/index.ts";
-import { mountSchedulerApi } from "./scheduler-http.ts";
-import { mountOperatorApi } from "./operator-v1.ts";
+import { MasterIds } from "./ids.ts";
+import { StandaloneLeadership, type LeaderAddress, type Leadership, type LeadershipState } from "./leadership.ts";
+import { ipToNumber, Master } from "./master.ts";
 import { checkDrained } from "./operations.ts";
+import { mountOperatorEndpoints } from "./operator-http.ts";
+import { mountOperatorApi } from "./operator-v1.ts";
+import { FileRegistry, type Registry } from "./registry/index.ts";
+import { mountSchedulerApi } from "./scheduler-http.ts";
 import { watchWhitelist } from "./whitelist.ts";
 
 export interface StartedMaster {
-  master: Master;
+  service: MasterService;
   services: Service[];
 }
 
-export async function startMaster(ctx: ProcessContext, config: MasterConfig, port: number): Promise<StartedMaster> {
-  const registry = FileRegistry.open(config.workDir);
-  let master: Master | undefined;
-  const service = serveModeHttp(
-    ctx,
-    "master",
-    port,
-    (app: Hono) => {
-      // Routes see the master through this closure; it exists before the first request is served.
-      mountRoutes(app, () => master!, ctx);
-    },
-    websocket,
-  );
-  const address = new URL(service.url);
-  master = new Master({
-    config,
-    registry,
-    clock: ctx.clock,
-    random: ctx.random,
-    ids: ctx.ids,
-    logger: ctx.logger,
-    address: { hostname: config.hostname, ip: config.ip, port: Number(address.port) },
-  });
-  const m = master;
-  m.onPingTick = () => pingTick(m);
-  m.onFrameworkStreamClosed = (frameworkId, streamId) => frameworkDisconnected(m, frameworkId, streamId);
-  m.addHousekeeping(() => checkFailoverDeadlines(m));
-  m.addHousekeeping(() => checkReregisterDeadline(m));
-  m.addHousekeeping(() => checkDrained(m));
-  if (config.whitelistPath !== undefined) {
-    const whitelist = watchWhitelist(m, config.whitelistPath);
-    whitelist();
-    m.addHousekeeping(whitelist);
+export interface MasterStartOptions {
+  leadership?: Leadership;
+  /** Defaults to the file registry in --work_dir. */
+  registry?: Registry;
+}
+
+/** One master process: leads (running a Master) or follows (redirecting), as its leadership says. */
+export class MasterService {
+  active: Master | undefined;
+  leader: LeaderAddress | undefined;
+  readonly ids: MasterIds;
+  private transitions: Promise<void> = Promise.resolve();
+  address: { hostname: string; ip: string; port: number } = { hostname: "", ip: "", port: 0 };
+
+  constructor(
+    readonly ctx: ProcessContext,
+    readonly config: MasterConfig,
+    readonly registry: Registry,
+    readonly leadership: Leadership,
+  ) {
+    this.ids = new MasterIds(ctx.ids.uuid());
   }
-  await m.start();
+
+  /** Leadership changes are applied one at a time, in order. */
+  onLeadership(state: LeadershipState): void {
+    this.transitions = this.transitions.then(() => this.apply(state)).catch((error) => {
+      this.ctx.logger.error({ err: error }, "leadership change failed");
+    });
+  }
+
+  private async apply(state: LeadershipState): Promise<void> {
+    if (state.leading) {
+      if (this.active) return;
+      this.leader = { ...this.address, id: this.ids.masterId };
+      const master = this.newMaster();
+      this.active = master;
+      await master.start(state.epoch);
+      return;
+    }
+    this.leader = state.leader;
+    if (!this.active) return;
+    this.ctx.logger.warn({ leader: state.leader }, "no longer the leader; stopping the master");
+    this.active.stop();
+    this.active = undefined;
+  }
+
+  private newMaster(): Master {
+    const m = new Master({
+      ids: this.ids,
+      config: this.config,
+      registry: this.registry,
+      clock: this.ctx.clock,
+      random: this.ctx.random,
+      uuids: this.ctx.ids,
+      logger: this.ctx.logger,
+      address: this.address,
+    });
+    m.onPingTick = () => pingTick(m);
+    m.onFrameworkStreamClosed = (frameworkId, streamId) => frameworkDisconnected(m, frameworkId, streamId);
+    m.addHousekeeping(() => checkFailoverDeadlines(m));
+    m.addHousekeeping(() => checkReregisterDeadline(m));
+    m.addHousekeeping(() => checkDrained(m));
+    if (this.config.whitelistPath !== undefined) {
+      const whitelist = watchWhitelist(m, this.config.whitelistPath);
+      whitelist();
+      m.addHousekeeping(whitelist);
+    }
+    return m;
+  }
+
+  /** `//host:port` of the leader, as Mesos writes redirect locations. */
+  leaderLocation(): string | undefined {
+    return this.leader ? `//${this.leader.hostname}:${this.leader.port}` : undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.transitions;
+    await this.leadership.stop();
+    this.active?.stop();
+    this.active = undefined;
+    await this.registry.close();
+  }
+}
+
+export async function startMaster(ctx: ProcessContext, config: MasterConfig, port: number, options: MasterStartOptions = {}): Promise<StartedMaster> {
+  const registry = options.registry ?? FileRegistry.open(config.workDir);
+  const leadership = options.leadership ?? new StandaloneLeadership();
+  const service = new MasterService(ctx, config, registry, leadership);
+  const http = serveModeHttp(ctx, "master", port, (app) => mountRoutes(app, service), websocket);
+  service.address = { hostname: config.hostname, ip: config.ip, port: Number(new URL(http.url).port) };
+  await leadership.start((state) => service.onLeadership(state));
   return {
-    master: m,
+    service,
     services: [
       {
-        name: service.name,
-        url: service.url,
+        name: "master",
+        url: http.url,
         stop: async () => {
+          await http.stop();
           await service.stop();
-          await m.stop();
         },
       },
     ],
   };
 }
 
-function mountRoutes(app: Hono, master: () => Master, ctx: ProcessContext): void {
-  const lazy = new Proxy({} as Master, { get: (_target, key) => Reflect.get(master(), key) });
-  mountAgentSocket(app, lazy, () => true);
+/** Paths a follower answers itself; everything else of the master's goes to the leader. */
+const followerLocalPaths = new Set(["/health", "/flags", "/version", "/metrics", "/master/redirect", "/redirect", "/master/state", "/master/state.json", "/state", "/state.json", "/metrics/snapshot"]);
+
+function mountRoutes(app: Hono, service: MasterService): void {
+  app.use("*", (c, next) => followerGate(c, next, service));
+  const lazy = new Proxy({} as Master, { get: (_target, key) => Reflect.get(service.active!, key) });
+  mountAgentSocket(app, lazy, () => service.active !== undefined);
   mountSchedulerApi(app, lazy, () => undefined);
-  mountOperatorApi(app, lazy, ctx.flags);
+  mountOperatorApi(app, lazy, service.ctx.flags);
   mountOperatorEndpoints(app, lazy, {
-    flags: () => effectiveFlagsForDisplay(ctx.flags),
-    build: () => {
-      const info = versionInfo();
-      return { version: info.version, git_sha: info.git_sha, build_date: info.build_date, build_time: info.build_time, build_user: info.build_user };
-    },
-    leaderLocation: () => {
-      const info = master().deps.address;
-      return `//${info.hostname}:${info.port}`;
-    },
+    flags: () => effectiveFlagsForDisplay(service.ctx.flags),
+    build: buildFields,
+    leaderLocation: () => service.leaderLocation(),
   });
+}
+
+function buildFields(): Record<string, unknown> {
+  const info = versionInfo();
+  return { version: info.version, git_sha: info.git_sha, build_date: info.build_date, build_time: info.build_time, build_user: info.build_user };
+}
+
+/** While following: leader-only routes get 307 to the leader (503 when none); local ones a follower's view. */
+async function followerGate(c: Context, next: Next, service: MasterService): Promise<Response | void> {
+  if (service.active) return next();
+  const path = c.req.path;
+  if (path === "/master/redirect" || path === "/redirect") {
+    const location = service.leaderLocation();
+    return location === undefined ? c.text("No leading master", 503) : c.body(null, 307, { Location: location });
+  }
+  if (path === "/metrics/snapshot") return c.json({ "master/elected": 0, "master/uptime_secs": process.uptime() });
+  if (path.startsWith("/master/state") || path.startsWith("/state")) return c.json(followerState(service));
+  if (followerLocalPaths.has(path)) return next();
+  const location = service.leaderLocation();
+  if (location === undefined) return c.text("No leading master; try again shortly", 503);
+  const query = new URL(c.req.url).search;
+  return c.body(null, 307, { Location: `${location}${path}${query}` });
+}
+
+function followerState(service: MasterService): Record<string, unknown> {
+  const { hostname, ip, port } = service.address;
+  const leader = service.leader;
+  return {
+    ...buildFields(),
+    id: service.ids.masterId,
+    pid: `master@${ip}:${port}`,
+    hostname,
+    ...(leader ? { leader: `master@${leader.ip ?? leader.hostname}:${leader.port}`, leader_info: { id: leader.id ?? "", hostname: leader.hostname, ip: ipToNumber(leader.ip ?? ""), port: leader.port, address: { hostname: leader.hostname, ip: leader.ip, port: leader.port } } } : {}),
+    flags: effectiveFlagsForDisplay(service.ctx.flags),
+    activated_slaves: 0,
+    deactivated_slaves: 0,
+    unreachable_slaves: 0,
+    slaves: [],
+    frameworks: [],
+    completed_frameworks: [],
+    orphan_tasks: [],
+    unregistered_frameworks: [],
+  };
 }

@@ -13,15 +13,20 @@ export interface TestMaster {
 }
 
 export async function startTestMaster(extra: string[] = [], workDir = tempDir()): Promise<TestMaster> {
-  const port = extra.some((flag) => flag.startsWith("--port=")) ? [] : ["--port=0"];
-  const proc = await startCluster(["--mode=master", "--ip=127.0.0.1", ...port, `--work_dir=${workDir}`, "--allocation_interval=100ms", "--framework_heartbeat_interval=1secs", ...extra]);
+  const defaults = ["--ip=127.0.0.1", "--port=0", `--work_dir=${workDir}`, "--allocation_interval=100ms", "--framework_heartbeat_interval=1secs"];
+  const proc = await startCluster(["--mode=master", ...withOverrides(defaults, extra)]);
   const url = proc.urls.get("master")!;
   return { proc, url, address: new URL(url).host, workDir };
 }
 
+/** Defaults, minus those the caller gives again, then the caller's flags. */
+function withOverrides(defaults: string[], extra: string[]): string[] {
+  const given = new Set(extra.map((flag) => flag.split("=")[0]));
+  return [...defaults.filter((flag) => !given.has(flag.split("=")[0])), ...extra];
+}
+
 export async function startTestAgent(master: string, extra: string[] = [], workDir = tempDir()): Promise<{ proc: RunningCluster; url: string; workDir: string }> {
-  const proc = await startCluster([
-    "--mode=agent",
+  const defaults = [
     "--ip=127.0.0.1",
     "--port=0",
     `--master=${master}`,
@@ -31,8 +36,8 @@ export async function startTestAgent(master: string, extra: string[] = [], workD
     "--status_update_retry_interval_min=500ms",
     "--status_update_retry_interval_max=2secs",
     "--registration_backoff_factor=100ms",
-    ...extra,
-  ]);
+  ];
+  const proc = await startCluster(["--mode=agent", ...withOverrides(defaults, extra)]);
   return { proc, url: proc.urls.get("agent")!, workDir };
 }
 

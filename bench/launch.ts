@@ -1,0 +1,103 @@
+// End to end: tasks per second from ACCEPT to TASK_FINISHED for `true`, with N agents on this
+// machine (target 300/s with 4 agents), plus status update delivery latency (agent timestamp to
+// the framework) and agent memory with many running `sleep` tasks.
+//
+// Run: ./node_modules/.bin/bun bench/launch.ts [--agents=4] [--tasks=2000] [--isolation=posix|cgroups] [--sleepers=1000]
+
+import { cleanupAll } from "../test/helpers/cluster.ts";
+import { commandTask, startTestAgent, startTestMaster, TestFramework } from "../test/helpers/e2e.ts";
+import type { Offer, SchedulerEvent } from "../internal/wire/index.ts";
+
+function arg(name: string, fallback: string): string {
+  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return found ? found.slice(name.length + 3) : fallback;
+}
+
+const agentsCount = Number(arg("agents", "4"));
+const tasksTotal = Number(arg("tasks", "2000"));
+const isolation = arg("isolation", "posix");
+const sleepers = Number(arg("sleepers", "0"));
+const taskResources = "cpus:0.01;mem:1";
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await Bun.file(`/proc/${pid}/status`).text();
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function main(): Promise<void> {
+  const master = await startTestMaster(["--allocation_interval=50ms", "--quiet"]);
+  const agents = [];
+  for (let i = 0; i < agentsCount; i++) {
+    agents.push(await startTestAgent(master.address, [`--resources=cpus:32;mem:65536`, `--isolation=${isolation}`, `--cgroups_root=cluster-bench-${process.pid}-${i}`, "--quiet"]));
+  }
+  const framework = new TestFramework([master.address], { name: "bench" });
+  await framework.subscribe();
+  let launched = 0;
+  let finished = 0;
+  const latenciesMs: number[] = [];
+  let firstAcceptMs = 0;
+  let doneResolve: () => void = () => {};
+  const done = new Promise<void>((resolve) => (doneResolve = resolve));
+  const onEvent = (event: SchedulerEvent): void => {
+    if (event.type === "UPDATE") {
+      latenciesMs.push(Date.now() - event.update.status.timestamp * 1000);
+      if (event.update.status.state === "TASK_FINISHED" && ++finished === tasksTotal) doneResolve();
+    }
+  };
+  const launchOn = (offer: Offer): void => {
+    const count = Math.min(200, tasksTotal - launched);
+    if (count <= 0) {
+      void framework.client.decline([offer.id], { refuse_seconds: 60 });
+      return;
+    }
+    if (firstAcceptMs === 0) firstAcceptMs = performance.now();
+    const tasks = [];
+    for (let i = 0; i < count; i++) tasks.push(commandTask(offer, `t${launched + i}`, "true", taskResources));
+    launched += count;
+    void framework.client.launch([offer.id], tasks, { refuse_seconds: 0.05 });
+  };
+  let seen = 0;
+  const pump = setInterval(() => {
+    for (; seen < framework.events.length; seen++) {
+      const event = framework.events[seen]!;
+      onEvent(event);
+      if (event.type === "OFFERS") for (const offer of event.offers.offers) launchOn(offer);
+    }
+  }, 1);
+  await done;
+  const elapsedS = (performance.now() - firstAcceptMs) / 1000;
+  clearInterval(pump);
+  latenciesMs.sort((a, b) => a - b);
+  console.log(`launch ${tasksTotal} x true on ${agentsCount} agent(s), isolation=${isolation}: ${(tasksTotal / elapsedS).toFixed(0)} tasks/s (ACCEPT to TASK_FINISHED, ${elapsedS.toFixed(2)} s; target >= 300/s)`);
+  console.log(`status update delivery (agent timestamp to framework): p50 ${percentile(latenciesMs, 0.5).toFixed(1)} ms, p99 ${percentile(latenciesMs, 0.99).toFixed(1)} ms over ${latenciesMs.length} updates`);
+  if (sleepers > 0) await measureSleepers(framework, agents[0]!.proc.child.pid!, master.url);
+  await framework.close();
+  cleanupAll();
+}
+
+async function measureSleepers(framework: TestFramework, agentPid: number, masterUrl: string): Promise<void> {
+  const before = await rssMiB(agentPid);
+  let started = 0;
+  const from = framework.events.length;
+  while (started < sleepers) {
+    const offer = await framework.nextOffer(() => true, framework.events.length);
+    const count = Math.min(250, sleepers - started);
+    const tasks = [];
+    for (let i = 0; i < count; i++) tasks.push(commandTask(offer, `s${started + i}`, "sleep 600", taskResources));
+    started += count;
+    await framework.client.launch([offer.id], tasks, { refuse_seconds: 0.05 });
+  }
+  for (;;) {
+    const running = framework.events.slice(from).filter((e) => e.type === "UPDATE" && e.update.status.state === "TASK_RUNNING").length;
+    if (running >= sleepers) break;
+    await Bun.sleep(100);
+  }
+  await Bun.sleep(1000);
+  console.log(`agent RSS: ${before.toFixed(1)} MiB before, ${(await rssMiB(agentPid)).toFixed(1)} MiB with ${sleepers} running sleep tasks (master ${masterUrl})`);
+}
+
+await main();

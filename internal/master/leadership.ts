@@ -1,0 +1,30 @@
+// Who leads. A master process contends for leadership through one of these; while it leads it
+// runs a Master, and while it follows it redirects to the leader. Standalone (a single master)
+// always leads; ZooKeeper and the built-in Raft election implement the same interface.
+
+export interface LeaderAddress {
+  hostname: string;
+  port: number;
+  ip?: string;
+  id?: string;
+}
+
+export type LeadershipState =
+  /** This process leads; `epoch` orders leaderships (ZooKeeper sequence, Raft term, registry counter). */
+  | { leading: true; epoch: number | undefined }
+  | { leading: false; leader: LeaderAddress | undefined };
+
+export interface Leadership {
+  readonly kind: "standalone" | "zookeeper" | "raft";
+  start(onChange: (state: LeadershipState) => void): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A single master: it leads from the start, with the registry's own epoch counter. */
+export class StandaloneLeadership implements Leadership {
+  readonly kind = "standalone";
+  async start(onChange: (state: LeadershipState) => void): Promise<void> {
+    onChange({ leading: true, epoch: undefined });
+  }
+  async stop(): Promise<void> {}
+}
