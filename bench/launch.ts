@@ -51,14 +51,14 @@ async function main(): Promise<void> {
   const launchOn = (offer: Offer): void => {
     const count = Math.min(200, tasksTotal - launched);
     if (count <= 0) {
-      void framework.client.decline([offer.id], { refuse_seconds: 60 });
+      framework.client.decline([offer.id], { refuse_seconds: 60 }).catch(() => undefined);
       return;
     }
     if (firstAcceptMs === 0) firstAcceptMs = performance.now();
     const tasks = [];
     for (let i = 0; i < count; i++) tasks.push(commandTask(offer, `t${launched + i}`, "true", taskResources));
     launched += count;
-    void framework.client.launch([offer.id], tasks, { refuse_seconds: 0.05 });
+    framework.client.launch([offer.id], tasks, { refuse_seconds: 0.05 }).catch((error) => console.error(`launch failed: ${error}`));
   };
   let seen = 0;
   const pump = setInterval(() => {

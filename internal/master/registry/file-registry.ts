@@ -66,7 +66,8 @@ export class FileRegistry implements Registry {
       this.pending.push({ op, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        queueMicrotask(() => this.flush());
+        // After this turn's I/O callbacks: ops from many messages share one fsync.
+        setImmediate(() => this.flush());
       }
     });
   }
