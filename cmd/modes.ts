@@ -3,11 +3,12 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { agentConfigFromFlags, startAgent } from "../internal/agent/index.ts";
+import { agentConfigFromFlags, DetectionError, setZkDetectorFactory, startAgent } from "../internal/agent/index.ts";
 import { cronConfigFromFlags, startCron } from "../internal/cron/index.ts";
 import { parseCommandLine, type Flags } from "../internal/flags/index.ts";
 import { masterConfigFromFlags, startMaster } from "../internal/master/index.ts";
 import type { ProcessContext, Service } from "../internal/process/index.ts";
+import { zkMasterDetectorFactory } from "../internal/zk/client/index.ts";
 import { startZkLiteMode } from "../internal/zk/index.ts";
 
 export async function startMode(ctx: ProcessContext): Promise<Service[]> {
@@ -16,6 +17,7 @@ export async function startMode(ctx: ProcessContext): Promise<Service[]> {
     case "master":
       return (await startMaster(ctx, masterConfigFromFlags(flags), flags.number("port"))).services;
     case "agent":
+      setZkDetectorFactory(zkMasterDetectorFactory({ logger: ctx.logger, clock: ctx.clock, random: ctx.random, detectionError: (message) => new DetectionError(message) }));
       return startAgent(ctx, agentConfigFromFlags(flags));
     case "cron":
       return startCron(ctx, cronConfigFromFlags(flags));
