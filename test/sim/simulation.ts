@@ -90,6 +90,7 @@ export class Simulation {
   private readonly plan: Plan;
   private readonly electionTicks: number;
   private readonly preVote: boolean;
+  private readonly eagerMembership: boolean;
   private readonly checkQuorum: boolean;
   private readonly heartbeatTicks: number;
   private readonly snapshotEntriesMax: number;
@@ -116,6 +117,7 @@ export class Simulation {
     // must not depend on them, only availability does).
     this.preVote = this.random.nextInt(8) !== 0;
     this.checkQuorum = this.random.nextInt(8) !== 0;
+    this.eagerMembership = this.random.nextInt(3) === 0;
     this.snapshotEntriesMax = [5, 20, 100, 100_000][this.random.nextInt(4)]!;
     // Small appends split a leader's suffix, so acks can cover old-term entries without its no-op.
     this.entriesPerAppendMax = [1, 2, 8, 256][this.random.nextInt(4)]!;
@@ -331,15 +333,25 @@ export class Simulation {
 
   private advanceMembership(): void {
     const step = this.plan.steps[this.stepIndex];
-    if (step === undefined || this.stepRunner !== null) return;
+    if (step === undefined) return;
+    if (this.eagerMembership) {
+      // Overlapping requests: retries on top of requests still in flight, and the next step early.
+      this.runStep(step);
+      const next = this.plan.steps[this.stepIndex + 1];
+      if (next !== undefined && this.random.nextInt(2) === 0) this.runStep(next);
+    } else if (this.stepRunner === null) {
+      this.runStep(step);
+    }
+  }
+
+  private runStep(step: MembershipStep): void {
     const leader = this.leaderNode();
     if (leader === undefined) return;
     this.stepRunner = leader.id;
     const done = (error: Error | null): void => {
-      if (this.stepRunner !== leader.id) return;
-      this.stepRunner = null;
+      if (this.stepRunner === leader.id) this.stepRunner = null;
       this.trace(`membership ${JSON.stringify(step)} on ${leader.id}: ${error === null ? "done" : error.message}`);
-      if (error === null) this.stepIndex += 1;
+      if (error === null && this.plan.steps[this.stepIndex] === step) this.stepIndex += 1;
     };
     const driver = leader.driver!;
     this.trace(`membership ${JSON.stringify(step)} starts on ${leader.id}`);
