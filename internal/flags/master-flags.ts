@@ -1,4 +1,5 @@
 import { parseMinAllocatable } from "../allocator/index.ts";
+import { readRoleScheduleFile } from "../allocator/role-schedule/index.ts";
 import { checkZkUrl } from "./addresses.ts";
 import { parseWeights } from "./weights.ts";
 import { workDirFlag } from "./shared-flags.ts";
@@ -53,6 +54,15 @@ export function masterFlags(): FlagDef[] {
       name: "whitelist",
       kind: "string",
       help: "File listing the hostnames (one per line) that may receive offers; re-read when it changes. Absent: all agents.",
+    },
+    {
+      name: "role_schedule",
+      kind: "string",
+      check: (value) => {
+        const file = readRoleScheduleFile(String(value));
+        return file.ok ? undefined : file.problem;
+      },
+      help: "Role schedule file (JSON): when each role's reservations are offered, and the cpus cap; re-applied when it changes. Absent: every role always active, no cap.",
     },
     {
       name: "max_completed_frameworks",

@@ -14,6 +14,8 @@ export interface MasterConfig {
   weights: Map<string, number>;
   minAllocatable: readonly MinAllocatableAlternative[];
   whitelistPath: string | undefined;
+  /** --role_schedule: a role schedule file, re-applied when its content changes. */
+  roleSchedulePath: string | undefined;
   maxCompletedFrameworks: number;
   maxCompletedTasksPerFramework: number;
 }
@@ -34,6 +36,7 @@ export function masterConfigFromFlags(flags: Flags): MasterConfig {
     weights: parseWeights(flags.optString("weights") ?? "").weights,
     minAllocatable: minAllocatable.alternatives,
     whitelistPath: flags.optString("whitelist"),
+    roleSchedulePath: flags.optString("role_schedule"),
     maxCompletedFrameworks: flags.number("max_completed_frameworks"),
     maxCompletedTasksPerFramework: flags.number("max_completed_tasks_per_framework"),
   };

@@ -12,6 +12,7 @@ import type { MasterIds } from "./ids.ts";
 import { markDynamic } from "./reservations.ts";
 import { MasterMetrics } from "./metrics.ts";
 import type { Registry } from "./registry/index.ts";
+import { RoleScheduleKeeper } from "./role-schedule-keeper.ts";
 import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from "./types.ts";
 
 export interface MasterDeps {
@@ -50,6 +51,10 @@ export class Master {
   readonly offers = new Map<string, OfferEntry>();
   /** Agents being drained, and whether to mark them gone once drained. */
   readonly drainMarkGone = new Map<string, boolean>();
+  /** The role schedule in force (role-schedule.ts): inactive roles and the cpus cap for each allocation. */
+  readonly roleSchedule = new RoleScheduleKeeper();
+  /** Set by the role schedule: acts on window edges due by nowMs before an allocation uses them. */
+  beforeAllocation: (nowMs: number) => void = () => {};
   /** Hostnames allowed offers (--whitelist); undefined: every agent. */
   whitelist: ReadonlySet<string> | undefined;
   /** Monotonic deadline for agents recovered from the registry to re-register. */
@@ -164,7 +169,9 @@ export class Master {
     const startedMs = performance.now();
     const nowMs = this.nowMs();
     this.allocator.pruneFilters(nowMs);
-    const view = this.allocator.view(this.deps.random.nextInt(2 ** 31), new Set(), Number.POSITIVE_INFINITY);
+    this.beforeAllocation(nowMs);
+    const limits = this.roleSchedule.allocationLimits(nowMs);
+    const view = this.allocator.view(this.deps.random.nextInt(2 ** 31), limits.inactiveRoles, limits.maxOversubscription);
     const plan = allocate(view, nowMs);
     for (const rescind of plan.rescinds) this.rescindOffer(rescind.offerId, `rescinded: ${rescind.reason.kind}`);
     const made = this.allocator.applyPlan({ rescinds: [], offers: plan.offers }, () => this.ids.nextOfferId());

@@ -5,6 +5,7 @@ import type { Context, Hono } from "hono";
 import { isTerminalState } from "../wire/index.ts";
 import { teardown } from "./frameworks.ts";
 import type { Master } from "./master.ts";
+import { roleScheduleMetrics, rolesEntryScheduleFields, scheduledRoleNames } from "./role-schedule-status.ts";
 import { agentJson, agentUsage, frameworkJson, stateJson, taskJson } from "./state-json.ts";
 
 export interface OperatorContext {
@@ -72,6 +73,7 @@ function rolesJson(m: Master): unknown[] {
   for (const task of m.tasks.values()) if (!task.released) touch(task.role).allocated += task.resources.scalar("cpus");
   for (const offer of m.offers.values()) touch(offer.role).offered += offer.resources.scalar("cpus");
   for (const role of Object.keys(m.deps.registry.state().weights)) touch(role);
+  for (const role of scheduledRoleNames(m)) touch(role);
   const weights = m.deps.registry.state().weights;
   return [...roles.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, entry]) => ({
     name,
@@ -80,6 +82,7 @@ function rolesJson(m: Master): unknown[] {
     resources: { cpus: entry.allocated + entry.offered },
     allocated: { cpus: entry.allocated },
     offered: { cpus: entry.offered },
+    ...rolesEntryScheduleFields(m, name),
   }));
 }
 
@@ -158,5 +161,6 @@ export function metricsSnapshot(m: Master): Record<string, number> {
     "master/offers_expired": ms.offersExpired,
     "registrar/registry_size_bytes": JSON.stringify(m.deps.registry.state()).length,
     "master/terminal_tasks_in_memory": [...m.frameworks.values()].reduce((n, f) => n + f.completedTasks.filter((t) => isTerminalState(t.state)).length, 0),
+    ...roleScheduleMetrics(m),
   };
 }

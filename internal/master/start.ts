@@ -16,6 +16,8 @@ import { checkDrained } from "./operations.ts";
 import { mountOperatorEndpoints } from "./operator-http.ts";
 import { mountOperatorApi } from "./operator-v1.ts";
 import { FileRegistry, type Registry } from "./registry/index.ts";
+import { attachRoleSchedule } from "./role-schedule-file.ts";
+import { mountRoleScheduleApi } from "./role-schedule-http.ts";
 import { mountSchedulerApi } from "./scheduler-http.ts";
 import { watchWhitelist } from "./whitelist.ts";
 
@@ -86,6 +88,7 @@ export class MasterService {
     m.addHousekeeping(() => checkFailoverDeadlines(m));
     m.addHousekeeping(() => checkReregisterDeadline(m));
     m.addHousekeeping(() => checkDrained(m));
+    attachRoleSchedule(m, this.config.roleSchedulePath);
     if (this.config.whitelistPath !== undefined) {
       const whitelist = watchWhitelist(m, this.config.whitelistPath);
       whitelist();
@@ -139,6 +142,7 @@ function mountRoutes(app: Hono, service: MasterService): void {
   mountAgentSocket(app, lazy, () => service.active !== undefined);
   mountSchedulerApi(app, lazy, () => undefined);
   mountOperatorApi(app, lazy, service.ctx.flags);
+  mountRoleScheduleApi(app, lazy);
   mountOperatorEndpoints(app, lazy, {
     flags: () => effectiveFlagsForDisplay(service.ctx.flags),
     build: buildFields,
