@@ -93,7 +93,7 @@ export class LeaderDetector {
 
   private handleState(change: ZkStateChange): void {
     if (change.state === "CONNECTED") this.loop.kick();
-    else if (change.state === "EXPIRED" || change.state === "CLOSED") this.report(undefined, "");
+    else if (change.state === "EXPIRED" || change.state === "CLOSED") this.report(undefined);
   }
 
   private async step(): Promise<void> {
@@ -105,12 +105,12 @@ export class LeaderDetector {
       if (!isZkError(error, ErrorCode.NONODE)) throw error;
       // No group yet: watch for it to appear.
       if ((await this.client.exists(this.options.path, this.onEvent)) !== null) this.loop.kick();
-      else this.report(undefined, "");
+      else this.report(undefined);
       return;
     }
     const lowest = sortedMembers(children, this.label)[0];
     if (lowest === undefined) {
-      this.report(undefined, "");
+      this.report(undefined);
       return;
     }
     const znode = joinPath(this.options.path, lowest.name);
@@ -122,22 +122,22 @@ export class LeaderDetector {
       this.loop.kick(); // it went between the two reads
       return;
     }
-    const key = `${znode}\n${new TextDecoder().decode(data)}`;
-    if (key === this.currentKey && this.observedOnce) return;
     let info: MasterInfo;
     try {
       info = parseMasterInfo(data);
     } catch (error) {
       this.deps.logger.error({ znode, err: error }, "the leading member's MasterInfo is unusable; reporting no leader");
-      this.report(undefined, key);
+      this.report(undefined);
       return;
     }
-    this.report({ info, address: masterHostPort(info), znode, sequence: lowest.sequence }, key);
+    this.report({ info, address: masterHostPort(info), znode, sequence: lowest.sequence });
   }
 
-  private report(leader: DetectedLeader | undefined, key: string): void {
+  /** Records what the group says now; listeners hear only of a different leader (or the first look). */
+  private report(leader: DetectedLeader | undefined): void {
     const first = !this.observedOnce;
     this.observedOnce = true;
+    const key = leader === undefined ? "" : `${leader.znode}\n${JSON.stringify(leader.info)}`;
     if (key === this.currentKey && !first) return;
     this.current = leader;
     this.currentKey = key;

@@ -70,8 +70,10 @@ export function createZkLeaderElection(zkUrl: string, masterInfo: MasterInfo, de
   const detector = new LeaderDetector(client, { path: url.path, ...(deps.retryDelayMs === undefined ? {} : { retryDelayMs: deps.retryDelayMs }) }, deps);
   const listeners = new Set<(change: ElectionChange) => void>();
   let lastKey = "";
+  let stopped = false;
 
   const leader = (): MasterInfo | undefined => {
+    if (stopped) return undefined;
     if (contender.isLeader()) return masterInfo;
     const detected = detector.leader();
     // Our own znode while we do not lead: we stepped down (silence) or have not decided yet.
@@ -105,6 +107,7 @@ export function createZkLeaderElection(zkUrl: string, masterInfo: MasterInfo, de
       detector.start();
     },
     stop: async () => {
+      stopped = true;
       await contender.stop();
       await detector.stop();
       await client.close();
