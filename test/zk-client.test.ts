@@ -356,6 +356,34 @@ for (const kind of KINDS) {
       expect(timeline).toEqual(["a leads", "a steps down", "b leads"]);
     }, 30_000);
 
+    test("a leader whose session the server expired stops leading the moment it hears, and contends again", async () => {
+      const group = uniquePath("expired-leader");
+      const p = await proxy();
+      const aClient = track(await connectedClient(p.port));
+      const a = contender(aClient, group, "a");
+      a.start();
+      await waitFor(() => a.isLeader());
+      const firstZnode = a.znode()!;
+      const bClient = track(await connectedClient(server.port));
+      const b = contender(bClient, group, "b");
+      b.start();
+      await waitFor(() => b.watching() === firstZnode);
+      const leadingWhenExpired: boolean[] = [];
+      aClient.onStateChange((change) => change.state === "EXPIRED" && leadingWhenExpired.push(a.isLeader()));
+      // The session is closed behind a's back (as an operator or a lost partition would end it).
+      p.partition();
+      const password = (aClient as unknown as { session: { password: Uint8Array } }).session.password;
+      const thief = await RawZkClient.connect(server.port, { sessionId: aClient.sessionId, password, timeoutMs: SESSION_TIMEOUT_MS });
+      expect((await thief.closeSession()).err).toBe(0);
+      thief.close();
+      await waitFor(() => b.isLeader(), 2000, "b leads once a's znode is gone");
+      p.heal();
+      await waitFor(() => leadingWhenExpired.length === 1, SESSION_TIMEOUT_MS * 2, "a hears of the expiry");
+      expect(leadingWhenExpired).toEqual([false]);
+      await waitFor(() => a.znode() !== undefined && a.znode() !== firstZnode && a.watching() === b.znode(), SESSION_TIMEOUT_MS * 2, "a contends again");
+      expect(a.isLeader()).toBe(false);
+    }, 20_000);
+
     test("a leader that resumes its session in time keeps leading", async () => {
       const group = uniquePath("blip");
       const p = await proxy();
