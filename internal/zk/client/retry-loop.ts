@@ -2,7 +2,9 @@
 // more run after it. A failed step is logged and tried again after a delay, so a lost connection
 // or a refused write never leaves the contender or detector stuck.
 
+import { ErrorCode } from "../constants.ts";
 import type { ZkLogger } from "../types.ts";
+import { isRetryable, isZkError } from "./errors.ts";
 
 export class RetryLoop {
   private running = false;
@@ -32,7 +34,9 @@ export class RetryLoop {
         try {
           await this.step();
         } catch (error) {
-          this.logger.warn({ err: error, loop: this.name, retry_in_ms: this.retryDelayMs }, "zk step failed; trying again");
+          // A lost connection or session is expected while ZooKeeper is away; anything else is worth a warning.
+          const expected = isRetryable(error) || isZkError(error, ErrorCode.SESSIONEXPIRED);
+          (expected ? this.logger.debug : this.logger.warn).call(this.logger, { err: error, loop: this.name, retry_in_ms: this.retryDelayMs }, "zk step failed; trying again");
           clearTimeout(this.retryTimer);
           this.retryTimer = setTimeout(() => this.kick(), this.retryDelayMs);
         }
