@@ -340,7 +340,10 @@ export class RaftNode {
       // A stale leader (perhaps one that could not see us while we moved on) learns our term from
       // this and steps down; without it, a node whose term ran ahead could never rejoin.
       this.send<HeartbeatResponse>({ type: "heartbeatResp", from: this.id, to: m.from, term: this.term });
-    } else if (m.type === "preVote") {
+    } else if (m.type === "preVote" || m.type === "vote") {
+      // The refusal carries our term, so a candidate stuck in an old term catches up (Figure 2).
+      // Ignoring it (as etcd does for votes) can leave the one candidate whose log could win
+      // chasing, one election at a time, a term others keep raising.
       this.sendVoteResponse(m, true);
     }
   }

@@ -24,6 +24,13 @@ export const regressionSeeds: readonly RegressionSeed[] = [
       "nobody was ever elected. The timer now restarts only on hearing from a leader or granting a vote (Figure 2)",
   },
   {
+    seed: 109828,
+    found:
+      "core: a vote request from an older term was ignored (as etcd does). After overlapping removals left " +
+      "voters {1, 4}, with 1 behind and campaigning without pre-vote, 4 never learned 1's term and chased it " +
+      "one election at a time. A stale vote request is now refused with our term, as the paper's RPC reply says",
+  },
+  {
     seed: 45568,
     found:
       "sim (not the core): the convergence check took a stale leader (a removed member, running without " +
