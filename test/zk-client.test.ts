@@ -125,6 +125,20 @@ for (const kind of KINDS) {
       expect(await c.exists(`${base}/a/b/p`)).toBeNull();
     });
 
+    test("the server's bounds set the session timeout; pings alone keep a short session alive", async () => {
+      const c = track(await connectedClient(server.port, { sessionTimeoutMs: 50 }));
+      expect(c.negotiatedTimeoutMs).toBe(2 * TICK_MS);
+      const eph = await c.create(uniquePath("ping"), "", { mode: "ephemeral" });
+      const sessionId = c.sessionId;
+      const states = recordStates(c);
+      await Bun.sleep(6 * c.negotiatedTimeoutMs);
+      expect(states.filter((s) => s.state === "EXPIRED")).toEqual([]);
+      expect(c.sessionId).toBe(sessionId);
+      expect(await c.exists(eph)).not.toBeNull();
+      const long = track(await connectedClient(server.port, { sessionTimeoutMs: 600_000 }));
+      expect(long.negotiatedTimeoutMs).toBe(20 * TICK_MS);
+    });
+
     test("watches fire once, for each kind of change", async () => {
       const c = track(await connectedClient(server.port));
       const other = track(await connectedClient(server.port));
