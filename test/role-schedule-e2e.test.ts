@@ -121,7 +121,7 @@ test("PUT replaces the schedule and survives a restart while the file is unchang
   const putSchedule = { timezone: "Europe/Berlin", roles: { logstash: { always: true }, spark: { windows: [{ cron: "0 3 * * *", duration: "2h" }] } } };
   const put = await fetch(`${master.url}/master/roles/schedule`, { method: "PUT", body: JSON.stringify(putSchedule) });
   expect(put.status).toBe(200);
-  expect((await put.json()).schedule).toEqual(putSchedule);
+  expect(((await put.json()) as { schedule: unknown }).schedule).toEqual(putSchedule);
 
   const bad = await fetch(`${master.url}/master/roles/schedule`, { method: "PUT", body: JSON.stringify({ ...putSchedule, timezone: "Europe/Berlim" }) });
   expect(bad.status).toBe(400);
@@ -151,7 +151,7 @@ test("PUT replaces the schedule and survives a restart while the file is unchang
 
   const removed = await fetch(`${master.url}/master/roles/schedule`, { method: "DELETE" });
   expect(removed.status).toBe(200);
-  expect((await removed.json()).schedule).toBeNull();
+  expect(((await removed.json()) as { schedule: unknown }).schedule).toBeNull();
 }, 60_000);
 
 test("a bad --role_schedule prints one line naming the field and exits 2", () => {
