@@ -327,6 +327,9 @@ for (const kind of KINDS) {
       successor.start();
       await waitFor(() => successor.watching() !== undefined, 5000);
       expect(successor.isLeader()).toBe(false);
+      const firstZnode = firstOut.find((l) => l.startsWith("LEADING"))!.split(" ")[1]!;
+      expect(successor.watching()).toBe(firstZnode);
+      expect((await watchersByPath(server.port)).get(firstZnode)).toEqual([local.sessionId.toString(16)]);
       const killedAt = Date.now();
       first.kill("SIGKILL");
       await first.exited;

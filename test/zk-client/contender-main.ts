@@ -1,6 +1,6 @@
 // Test fixture: a contender in its own process, so a test can SIGKILL the process holding the
 // session. argv[2] is JSON { zkUrl, id, port, sessionTimeoutMs }. Prints "LEADING <znode>" and
-// "FOLLOWING <znode>" lines as its leadership changes, and "JOINED <znode>" once it is a member.
+// "FOLLOWING <znode>" lines as its leadership changes.
 
 import { realClock, realRandom } from "../../internal/runtime/index.ts";
 import { createZkLeaderElection, masterInfoFor } from "../../internal/zk/client/index.ts";
@@ -15,17 +15,8 @@ const election = createZkLeaderElection(args.zkUrl, masterInfoFor({ id: args.id,
   reconnectDelayMaxMs: 100,
   retryDelayMs: 100,
 });
-let joined = false;
 election.onChange((change) => {
   process.stdout.write(`${change.leading ? "LEADING" : "FOLLOWING"} ${election.contender.znode() ?? "-"}\n`);
 });
-const poll = setInterval(() => {
-  const znode = election.contender.znode();
-  if (!joined && znode !== undefined) {
-    joined = true;
-    process.stdout.write(`JOINED ${znode} ${election.client.sessionId.toString(16)}\n`);
-    clearInterval(poll);
-  }
-}, 10);
 election.start();
 process.on("SIGTERM", () => void election.stop().then(() => process.exit(0)));
