@@ -1,6 +1,6 @@
 // Test fixture: a contender in its own process, so a test can SIGKILL the process holding the
-// session. argv[2] is JSON { zkUrl, id, port, sessionTimeoutMs }. Prints "LEADING <znode>" and
-// "FOLLOWING <znode>" lines as its leadership changes.
+// session. argv[2] is JSON { zkUrl, id, port, sessionTimeoutMs }. Prints "LEADING <znode> <session
+// id hex>" and "FOLLOWING <znode> <session id hex>" lines as its leadership changes.
 
 import { realClock, realRandom } from "../../internal/runtime/index.ts";
 import { createZkLeaderElection, masterInfoFor } from "../../internal/zk/client/index.ts";
@@ -16,7 +16,8 @@ const election = createZkLeaderElection(args.zkUrl, masterInfoFor({ id: args.id,
   retryDelayMs: 100,
 });
 election.onChange((change) => {
-  process.stdout.write(`${change.leading ? "LEADING" : "FOLLOWING"} ${election.contender.znode() ?? "-"}\n`);
+  const session = election.client.sessionId.toString(16);
+  process.stdout.write(`${change.leading ? "LEADING" : "FOLLOWING"} ${election.contender.znode() ?? "-"} ${session}\n`);
 });
 election.start();
 process.on("SIGTERM", () => void election.stop().then(() => process.exit(0)));
