@@ -6,6 +6,7 @@
 // answer with the span it holds for, and a call inside that span costs a lookup: the master asks
 // every allocation cycle and every housekeeping tick.
 
+import { assert } from "../../runtime/index.ts";
 import { lookAheadMs, stretchMergesMax, transitionsPerRoleCheckMax } from "./limits.ts";
 import type { RoleActivity, RoleRule, RoleSchedule, RoleWindowState, RoleWindowTransition, ScheduleWindow } from "./types.ts";
 import { instantOfWall, wallLimitAt } from "./wall-clock.ts";
@@ -85,7 +86,7 @@ function computeState(rule: WindowedRule, zone: string, nowMs: number): HeldStat
   const nextOpenMs = firstStartAfter(rule.windows, zone, nowMs);
   if (nextOpenMs === undefined) return { fromMs: nowMs, untilMs: limitMs, state: { active: false, nextOpenMs, nextCloseMs: undefined } };
   const firstEnd = coverEnd(rule.windows, zone, nextOpenMs);
-  if (firstEnd === undefined) throw new Error("a window does not cover its own opening instant");
+  assert(firstEnd !== undefined, `a window opening at ${nextOpenMs} does not cover its own opening instant`);
   const stretch = stretchEnd(rule.windows, zone, firstEnd, nextOpenMs + lookAheadMs);
   return { fromMs: nowMs, untilMs: nextOpenMs, state: { active: false, nextOpenMs, nextCloseMs: stretch.endMs } };
 }

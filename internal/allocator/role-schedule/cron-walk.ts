@@ -7,6 +7,7 @@
 // microseconds per day looked at.
 
 import { CronExpressionParser, type CronExpression } from "cron-parser";
+import { assert } from "../../runtime/index.ts";
 import { cronSearchDaysMax } from "./limits.ts";
 import type { Parsed } from "./types.ts";
 
@@ -48,7 +49,7 @@ export class WallCron {
     this.hours = sorted(expression.fields.hour.values);
     this.minutes = sorted(expression.fields.minute.values);
     this.seconds = sorted(expression.fields.second.values);
-    if (this.hours.length === 0 || this.minutes.length === 0 || this.seconds.length === 0) throw new Error("cron expression without times of day");
+    assert(this.hours.length > 0 && this.minutes.length > 0 && this.seconds.length > 0, `cron expression ${expression.stringify(true)} has no time of day`);
     this.firstTimeMs = this.timeMs(this.hours[0]!, this.minutes[0]!, this.seconds[0]!);
     this.lastTimeMs = this.timeMs(this.hours.at(-1)!, this.minutes.at(-1)!, this.seconds.at(-1)!);
   }

@@ -11,6 +11,8 @@
 // The mapping never decreases (a later wall time never maps to an earlier instant), which is what
 // lets activity searches run in wall time. Temporal does the zone arithmetic (tz database).
 
+import { assert } from "../../runtime/index.ts";
+
 const utc = "UTC";
 
 /** A zone Temporal knows (IANA or a fixed `+hh:mm` offset), or the reason it is not one. */
@@ -42,7 +44,7 @@ export function instantOfWall(wallMs: number, zone: string): number {
   // In a gap: "earlier" read the wall time with the offset after the change, an instant before
   // the gap; the change itself is the first instant that exists past the wall time.
   const transition = earlier.getTimeZoneTransition("next");
-  if (transition === null) throw new Error(`no transition after a nonexistent wall time in ${zone}`);
+  assert(transition !== null, `no transition after the nonexistent wall time ${formatWallMs(wallMs)} in ${zone}`);
   return transition.epochMilliseconds;
 }
 
@@ -55,7 +57,7 @@ export function wallLimitAt(instantMs: number, zone: string): number {
   const wallMs = wallMsAt(instantMs, zone);
   if (instantOfWall(wallMs, zone) === instantMs) return wallMs;
   const fallBack = zoned(instantMs + 1, zone).getTimeZoneTransition("previous");
-  if (fallBack === null) throw new Error(`no transition before a repeated wall time in ${zone}`);
+  assert(fallBack !== null, `no transition before the repeated wall time ${formatWallMs(wallMs)} in ${zone}`);
   return wallMsAt(fallBack.epochMilliseconds - 1, zone);
 }
 
