@@ -3,3 +3,5 @@ export { StandaloneLeadership, type LeaderAddress, type Leadership, type Leaders
 export { Master, type MasterDeps } from "./master.ts";
 export { FileRegistry, applyRegistryOp, emptyRegistryState, type Registry, type RegistryOp, type RegistryState } from "./registry/index.ts";
 export { MasterService, startMaster, type MasterStartOptions, type StartedMaster } from "./start.ts";
+export type { AllocationLimits, RoleScheduleKeeper, RoleScheduleSource, RoleWindowEvent, RoleWindowOffer, RoleWindowTask, StoredRoleSchedule } from "./role-schedule-keeper.ts";
+export { roleScheduleStatus, type AgentOversubscription, type RoleScheduleRoleStatus, type RoleScheduleStatus } from "./role-schedule-status.ts";
