@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   console.log(`master RSS ${baseline.rssMiB.toFixed(1)} MiB empty, ${loaded.rssMiB.toFixed(1)} MiB with ${agentsCount} agents: ${(((loaded.rssMiB - baseline.rssMiB) * 1024) / agentsCount).toFixed(1)} KiB per agent`);
   console.log(`master CPU while idle with ${agentsCount} agents: ${idleCpuPercent.toFixed(1)}% of one core`);
   let offers = 0;
-  const subscriptions = [];
+  const subscriptions: Awaited<ReturnType<typeof rawSubscribe>>[] = [];
   for (let i = 0; i < frameworksCount; i++) {
     const sub = await rawSubscribe(master.url, { user: "sim", name: `sim-${i}` });
     subscriptions.push(sub);

@@ -6,16 +6,16 @@ import { join } from "node:path";
 import { agentConfigFromFlags, DetectionError, setZkDetectorFactory, startAgent } from "../internal/agent/index.ts";
 import { cronConfigFromFlags, startCron } from "../internal/cron/index.ts";
 import { parseCommandLine, type Flags } from "../internal/flags/index.ts";
-import { masterConfigFromFlags, startMaster } from "../internal/master/index.ts";
-import type { ProcessContext, Service } from "../internal/process/index.ts";
-import { zkMasterDetectorFactory } from "../internal/zk/client/index.ts";
+import { masterConfigFromFlags, startMaster, type Leadership, type MasterService } from "../internal/master/index.ts";
+import { version, type ProcessContext, type Service } from "../internal/process/index.ts";
+import { createZkLeadership, masterInfoFor, zkMasterDetectorFactory } from "../internal/zk/client/index.ts";
 import { startZkLiteMode } from "../internal/zk/index.ts";
 
 export async function startMode(ctx: ProcessContext): Promise<Service[]> {
   const { flags } = ctx;
   switch (flags.mode) {
     case "master":
-      return (await startMaster(ctx, masterConfigFromFlags(flags), flags.number("port"))).services;
+      return (await startMaster(ctx, masterConfigFromFlags(flags), flags.number("port"), { leadership: masterLeadership(ctx) })).services;
     case "agent":
       setZkDetectorFactory(zkMasterDetectorFactory({ logger: ctx.logger, clock: ctx.clock, random: ctx.random, detectionError: (message) => new DetectionError(message) }));
       return startAgent(ctx, agentConfigFromFlags(flags));
@@ -26,6 +26,19 @@ export async function startMode(ctx: ProcessContext): Promise<Service[]> {
     case "dev":
       return startDev(ctx);
   }
+}
+
+/** --zk: ZooKeeper election as Mesos does it; otherwise a single master that always leads. */
+function masterLeadership(ctx: ProcessContext): ((service: MasterService) => Leadership) | undefined {
+  const zk = ctx.flags.optString("zk");
+  if (zk === undefined) return undefined;
+  return (service) =>
+    createZkLeadership(zk, () => masterInfoFor({ id: service.ids.masterId, ...service.address, version }), {
+      logger: ctx.logger,
+      clock: ctx.clock,
+      random: ctx.random,
+      sessionTimeoutMs: ctx.flags.number("zk_session_timeout"),
+    });
 }
 
 /** The master's flags at their defaults, for dev mode, which has no master flags of its own. */

@@ -14,6 +14,13 @@ export function masterFlags(): FlagDef[] {
       check: (value) => checkZkUrl(String(value)),
       help: "ZooKeeper URL for leader election, zk://[user:password@]host:port[,host:port]/path.",
     },
+    {
+      name: "zk_session_timeout",
+      kind: "duration",
+      default: 10_000,
+      min: 100,
+      help: "ZooKeeper session timeout asked for with --zk; a leader that loses its session stops leading.",
+    },
     ...allocationFlags(),
     {
       name: "agent_ping_timeout",

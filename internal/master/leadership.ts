@@ -28,3 +28,14 @@ export class StandaloneLeadership implements Leadership {
   }
   async stop(): Promise<void> {}
 }
+
+/**
+ * Epochs of the three kinds live in disjoint ranges, ordered standalone < ZooKeeper < Raft, so a
+ * cluster moved to ZooKeeper or Raft election never presents agents an epoch lower than the one
+ * they last obeyed. (Moving back to a single master needs agents restarted with fresh state.)
+ */
+export const epochBase: Record<Leadership["kind"], number> = {
+  standalone: 0,
+  zookeeper: 1e12,
+  raft: 2e12,
+};

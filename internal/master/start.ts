@@ -10,7 +10,7 @@ import { checkReregisterDeadline, pingTick } from "./agents.ts";
 import type { MasterConfig } from "./config.ts";
 import { checkFailoverDeadlines, frameworkDisconnected } from "./frameworks.ts";
 import { MasterIds } from "./ids.ts";
-import { StandaloneLeadership, type LeaderAddress, type Leadership, type LeadershipState } from "./leadership.ts";
+import { epochBase, StandaloneLeadership, type LeaderAddress, type Leadership, type LeadershipState } from "./leadership.ts";
 import { ipToNumber, Master } from "./master.ts";
 import { checkDrained } from "./operations.ts";
 import { mountOperatorEndpoints } from "./operator-http.ts";
@@ -27,7 +27,8 @@ export interface StartedMaster {
 }
 
 export interface MasterStartOptions {
-  leadership?: Leadership;
+  /** Builds the leadership once the service (its id and address) exists; default standalone. */
+  leadership?: Leadership | ((service: MasterService) => Leadership);
   /** Defaults to the file registry in --work_dir. */
   registry?: Registry;
 }
@@ -37,6 +38,7 @@ export class MasterService {
   active: Master | undefined;
   leader: LeaderAddress | undefined;
   readonly ids: MasterIds;
+  leadership: Leadership = new StandaloneLeadership();
   private transitions: Promise<void> = Promise.resolve();
   address: { hostname: string; ip: string; port: number } = { hostname: "", ip: "", port: 0 };
 
@@ -44,7 +46,6 @@ export class MasterService {
     readonly ctx: ProcessContext,
     readonly config: MasterConfig,
     readonly registry: Registry,
-    readonly leadership: Leadership,
   ) {
     this.ids = new MasterIds(ctx.ids.uuid());
   }
@@ -62,7 +63,7 @@ export class MasterService {
       this.leader = { ...this.address, id: this.ids.masterId };
       const master = this.newMaster();
       this.active = master;
-      await master.start(state.epoch);
+      await master.start(state.epoch === undefined ? undefined : epochBase[this.leadership.kind] + state.epoch);
       return;
     }
     this.leader = state.leader;
@@ -113,11 +114,12 @@ export class MasterService {
 
 export async function startMaster(ctx: ProcessContext, config: MasterConfig, port: number, options: MasterStartOptions = {}): Promise<StartedMaster> {
   const registry = options.registry ?? FileRegistry.open(config.workDir);
-  const leadership = options.leadership ?? new StandaloneLeadership();
-  const service = new MasterService(ctx, config, registry, leadership);
+  const service = new MasterService(ctx, config, registry);
   const http = serveModeHttp(ctx, "master", port, (app) => mountRoutes(app, service), websocket);
   service.address = { hostname: config.hostname, ip: config.ip, port: Number(new URL(http.url).port) };
-  await leadership.start((state) => service.onLeadership(state));
+  const leadership = options.leadership;
+  service.leadership = typeof leadership === "function" ? leadership(service) : (leadership ?? new StandaloneLeadership());
+  await service.leadership.start((state) => service.onLeadership(state));
   return {
     service,
     services: [
