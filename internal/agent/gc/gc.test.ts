@@ -26,6 +26,22 @@ function setup() {
 }
 
 describe("SandboxGc", () => {
+  test("schedules made together share one write, and each resolves once its entry is on disk", async () => {
+    const { workDir, stateDir, sandbox } = setup();
+    const gc = new SandboxGc({ stateDir, rootDir: workDir, clock: new ManualClock(0), diskUsage: async () => 0 });
+    const paths = ["a", "b", "c", "d"].map(sandbox);
+    const onDisk = await Promise.all(
+      paths.map(async (path) => {
+        await gc.schedule(path);
+        return (JSON.parse(readFileSync(join(stateDir, "gc.json"), "utf8")).entries as Array<{ path: string }>).some((e) => e.path === path);
+      }),
+    );
+    expect(onDisk).toEqual([true, true, true, true]);
+    await gc.scheduleIfAbsent(paths[0]!);
+    await gc.scheduleIfAbsent(join(workDir, "gone"));
+    expect(gc.scheduled().map((e) => e.path).sort()).toEqual([...paths].sort());
+  });
+
   test("the schedule survives a new instance and prunes after the delay", async () => {
     const { workDir, stateDir, sandbox } = setup();
     const clock = new ManualClock(1_000_000);
@@ -69,7 +85,7 @@ describe("SandboxGc", () => {
     const gc = new SandboxGc({ stateDir, rootDir: workDir, clock, diskUsage: async () => 0, gcDelayMs: 1000 });
     const a = sandbox("a");
     await gc.schedule(a);
-    expect(gc.unschedule(a)).toBe(true);
+    expect(await gc.unschedule(a)).toBe(true);
     clock.advance(2000);
     expect((await gc.prune()).removed).toEqual([]);
     expect(existsSync(a)).toBe(true);

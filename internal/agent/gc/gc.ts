@@ -1,9 +1,11 @@
 // Sandbox garbage collection: the schedule is a JSON file in the meta dir, replaced atomically and
-// fsynced on every change, so a removal scheduled before an agent restart still happens after it.
-// The core calls prune() every --disk_watch_interval.
+// fsynced after changes, so a removal scheduled before an agent restart still happens after it.
+// Changes made while a write is under way share the next write: a thousand tasks finishing at
+// once cost two rewrites of the file, not a thousand. The core calls prune() every
+// --disk_watch_interval.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statfsSync, writeSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { existsSync, mkdirSync, readFileSync, statfsSync } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { assert, realClock, type Clock } from "../../runtime/index.ts";
 import { dueEntries, gcDelayMsDefault, gcDiskHeadroomDefault, gcMaxAgeMs, type GcEntry } from "./gc-core.ts";
@@ -57,6 +59,9 @@ export class SandboxGc {
   private readonly logger: GcLogger | undefined;
   private readonly diskUsage: (path: string) => Promise<number>;
   private readonly remove: (path: string) => Promise<void>;
+  /** The write under way, and the one that will take the changes made meanwhile. */
+  private writing: Promise<void> | null = null;
+  private nextWrite: Promise<void> | null = null;
 
   constructor(options: SandboxGcOptions) {
     this.statePath = join(options.stateDir, "gc.json");
@@ -81,13 +86,20 @@ export class SandboxGc {
     const nowMs = this.clock.nowMs();
     this.entries.set(absolute, { path: absolute, scheduledAtMs: nowMs, removeAtMs: nowMs + delayMs });
     if (this.entries.size > gcEntriesMax) await this.removeOverflow();
-    this.persist();
+    await this.persist();
   }
 
-  /** Keeps a path (e.g. a sandbox that is in use again). True when it was scheduled. */
-  unschedule(path: string): boolean {
+  /** Schedules a path unless it is scheduled already or gone (recovery re-asserts what it knows). */
+  async scheduleIfAbsent(path: string): Promise<void> {
+    const absolute = resolve(path);
+    if (this.entries.has(absolute) || !existsSync(absolute)) return;
+    await this.schedule(absolute);
+  }
+
+  /** Keeps a path (e.g. a sandbox that is in use again). Resolves true, once on disk, when it was scheduled. */
+  async unschedule(path: string): Promise<boolean> {
     const removed = this.entries.delete(resolve(path));
-    if (removed) this.persist();
+    if (removed) await this.persist();
     return removed;
   }
 
@@ -114,7 +126,7 @@ export class SandboxGc {
       this.entries.delete(entry.path);
     }
     if (due.length > 0) {
-      this.persist();
+      await this.persist();
       this.logger?.info({ removed: removed.length, failed: failed.length, disk_usage: diskUsage, max_age_ms: maxAgeMs }, "gc pruned sandboxes");
     }
     return { removed, failed, diskUsage, maxAgeMs };
@@ -135,22 +147,40 @@ export class SandboxGc {
     for (const e of parsed.entries) this.entries.set(e.path, e);
   }
 
+  /** Resolves once the schedule as it is now (or newer) is on disk. */
+  private persist(): Promise<void> {
+    if (this.nextWrite !== null) return this.nextWrite;
+    // A failed write is reported to its own callers; the next one still tries.
+    const after = (this.writing ?? Promise.resolve()).catch(() => undefined);
+    const next = after.then(() => {
+      this.writing = next;
+      this.nextWrite = null;
+      return this.writeSchedule();
+    });
+    this.nextWrite = next;
+    const clear = () => {
+      if (this.writing === next) this.writing = null;
+    };
+    next.then(clear, clear);
+    return next;
+  }
+
   /** tmp file, fsync, rename over, fsync the directory: the schedule is either old or new, never torn. */
-  private persist(): void {
+  private async writeSchedule(): Promise<void> {
     const tmp = `${this.statePath}.tmp`;
-    const fd = openSync(tmp, "w", 0o600);
+    const file = await open(tmp, "w", 0o600);
     try {
-      writeSync(fd, JSON.stringify({ version: 1, entries: this.scheduled() }));
-      fsyncSync(fd);
+      await file.writeFile(JSON.stringify({ version: 1, entries: this.scheduled() }));
+      await file.sync();
     } finally {
-      closeSync(fd);
+      await file.close();
     }
-    renameSync(tmp, this.statePath);
-    const dirFd = openSync(dirname(this.statePath), "r");
+    await rename(tmp, this.statePath);
+    const dir = await open(dirname(this.statePath), "r");
     try {
-      fsyncSync(dirFd);
+      await dir.sync();
     } finally {
-      closeSync(dirFd);
+      await dir.close();
     }
   }
 }
