@@ -3,9 +3,9 @@
 // exit status, and a --resources that no longer covers the running tasks stops start-up.
 
 import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { appendFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { agentArgs, startAgentProcess } from "./helpers/agent-process.ts";
+import { agentArgs, startAgentProcess, startInProcessAgent } from "./helpers/agent-process.ts";
 import { cleanupAll, runCluster, tempDir, type RunningCluster } from "./helpers/cluster.ts";
 import { commandTask, eventually, ProtocolMaster, type StatusUpdateFrame } from "./helpers/protocol-master.ts";
 
@@ -76,11 +76,9 @@ async function sigkill(agent: RunningCluster, pending: number): Promise<void> {
   await agent.stop("SIGKILL");
 }
 
-/** The meta directory holding a task's task.updates. */
-function taskMetaDir(workDir: string, agentId: string, frameworkId: string, taskId: string): string {
-  const runs = join(workDir, "meta/slaves", agentId, "frameworks", frameworkId, "executors", taskId, "runs");
-  const run = readdirSync(runs).find((name) => name !== "latest")!;
-  return join(runs, run, "tasks", taskId);
+/** The agent's task journal: task records, pids, status updates and acknowledgements. */
+function tasksJournal(workDir: string, agentId: string): string {
+  return join(workDir, "meta/slaves", agentId, "tasks.journal");
 }
 
 describe("agent restart", () => {
@@ -124,7 +122,7 @@ describe("agent restart", () => {
     await agent.stop();
   });
 
-  test("a torn last record in task.updates is cut off and the agent recovers the rest", async () => {
+  test("a torn last record in the task journal is cut off and the agent recovers the rest", async () => {
     const m = master({ newAgentId: "agent-T" });
     const workDir = tempDir();
     let agent = await startAgentProcess(m.address, workDir);
@@ -132,7 +130,7 @@ describe("agent restart", () => {
     m.runTasks("fw", [commandTask("torn", "sleep 60")]);
     const runningFrame = await running(m, "torn", { ack: false });
     await sigkill(agent, 1);
-    appendFileSync(join(taskMetaDir(workDir, "agent-T", "fw", "torn"), "task.updates"), '{"type":"UPDATE","status":{"task_id":{"val');
+    appendFileSync(tasksJournal(workDir, "agent-T"), '{"type":"UPDATE","frameworkId":"fw","taskId":"torn","status":{"task_id":{"val');
     const from = m.received.length;
     agent = await startAgentProcess(m.address, workDir);
     const resent = await m.waitForUpdate("torn", "TASK_RUNNING", { from });
@@ -170,6 +168,77 @@ describe("agent restart", () => {
     second.autoAck = true;
     second.kill("fw", "both");
     await second.waitForUpdate("both", "TASK_KILLED");
+    await agent.stop();
+  });
+});
+
+describe("the task journal", () => {
+  test("SIGKILL while many updates are in flight: every update sent before the kill is known after the restart", async () => {
+    const m = master({ newAgentId: "agent-J", autoAck: true });
+    const workDir = tempDir();
+    let agent = await startAgentProcess(m.address, workDir);
+    await m.waitForRegister();
+    const taskIds: string[] = [];
+    for (let batch = 0; batch < 3; batch++) {
+      const tasks = Array.from({ length: 40 }, (_, i) => commandTask(`j${batch}-${i}`, "true", "cpus:0.01;mem:1"));
+      taskIds.push(...tasks.map((task) => task.task_id.value));
+      m.runTasks("fw", tasks);
+    }
+    await eventually("updates in flight", () => m.updates().length >= 150);
+    await agent.stop("SIGKILL");
+    const before = new Map<string, string>();
+    for (const status of m.updates()) before.set(`${status.task_id.value} ${status.state}`, status.uuid!);
+
+    const from = m.received.length;
+    agent = await startAgentProcess(m.address, workDir);
+    await m.waitForRegister({ from });
+    // Tasks the agent had not launched yet end TASK_FAILED ("the agent stopped before the task started").
+    const terminal = (taskId: string) => m.updates(taskId).some((status) => status.state === "TASK_FINISHED" || status.state === "TASK_FAILED");
+    await eventually("every task to end", () => taskIds.every(terminal), 30_000);
+    // An update the agent sent is in its journal: after the restart it comes again with the same
+    // uuid (if its acknowledgement was not journaled) or not at all; never as a new update.
+    const after = m.received.slice(from).flatMap((r) => (r.frame.type === "STATUS_UPDATE" ? [r.frame.status] : []));
+    const remade = after.filter((status) => {
+      const uuid = before.get(`${status.task_id.value} ${status.state}`);
+      return uuid !== undefined && uuid !== status.uuid;
+    });
+    expect(remade.map((status) => `${status.task_id.value} ${status.state}`)).toEqual([]);
+    await agent.stop();
+  });
+
+  test("compaction keeps live tasks and the history: after many compactions a restart still knows the running task and the finished ones", async () => {
+    const m = master({ newAgentId: "agent-S" });
+    const workDir = tempDir();
+    const compactBytes = 16 * 1024;
+    let agent = await startInProcessAgent(m.address, workDir, [], { journalCompactBytesMin: compactBytes });
+    await m.waitForRegister();
+    m.runTasks("fw", [commandTask("keeper", "sleep 60")]);
+    await running(m, "keeper");
+    m.autoAck = true;
+    for (let batch = 0; batch < 4; batch++) {
+      const tasks = Array.from({ length: 25 }, (_, i) => commandTask(`c${batch}-${i}`, "true", "cpus:0.01;mem:1"));
+      m.runTasks("fw", tasks);
+      for (const task of tasks) await m.waitForUpdate(task.task_id.value, "TASK_FINISHED");
+    }
+    await eventually("acknowledgements taken in", async () => {
+      const metrics = (await (await fetch(`${agent.url}/metrics/snapshot`)).json()) as Record<string, number>;
+      return metrics["slave/status_updates_pending"] === 0;
+    });
+    // Without compaction the journal would hold three ACK records per finished task.
+    const records = readFileSync(tasksJournal(workDir, "agent-S"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as { type: string });
+    expect(records.filter((record) => record.type === "ACK").length).toBeLessThan(250);
+    await agent.stop();
+    m.autoAck = false;
+
+    const from = m.received.length;
+    agent = await startInProcessAgent(m.address, workDir, [], { journalCompactBytesMin: compactBytes });
+    const register = await m.waitForRegister({ from });
+    expect(register.tasks.map((t) => `${t.task.task_id.value} ${t.state} ${t.pendingUpdates}`)).toEqual(["keeper TASK_RUNNING 0"]);
+    const state = (await (await fetch(`${agent.url}/state`)).json()) as { completed_frameworks: unknown[]; frameworks: Array<{ completed_executors: unknown[] }> };
+    expect(state.frameworks[0]?.completed_executors.length).toBe(100);
+    m.autoAck = true;
+    m.kill("fw", "keeper");
+    await m.waitForUpdate("keeper", "TASK_KILLED", { from });
     await agent.stop();
   });
 });

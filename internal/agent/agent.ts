@@ -6,20 +6,23 @@ import type { Logger } from "pino";
 import { attributesToJSONArray, attributesToText, type Resources } from "../resources/index.ts";
 import type { Clock, IdGenerator, Random } from "../runtime/index.ts";
 import { agentProtocolVersion, type AgentTaskReport, type AgentToMaster, type Attribute } from "../wire/index.ts";
+import { rmSync } from "node:fs";
 import { setSymlinkAtomic, writeFileAtomic, writeJsonAtomic } from "./checkpoint-io.ts";
 import type { AgentConfig } from "./config.ts";
 import type { Containerizer } from "./containerizer/types.ts";
+import { Journal, type JournalSink } from "./journal.ts";
 import { masterConnectTimeoutMs, registerAnswerTimeoutMs, tasksPerRunMax } from "./limits.ts";
 import type { MasterDetector } from "./master-detector.ts";
 import { MasterLink, type MasterCommand, type RegisteredMessage } from "./master-link.ts";
 import { AgentMetrics } from "./metrics.ts";
 import type { AgentInfoCheckpoint } from "./model.ts";
-import { agentInfoPath, epochPath, idProblem, latestAgentLink } from "./paths.ts";
+import { agentInfoPath, epochPath, idProblem, latestAgentLink, tasksJournalPath } from "./paths.ts";
 import { recoverState } from "./recovery.ts";
 import type { SandboxFiles } from "./sandbox-files.ts";
 import { adoptRecoveredTasks, finishRecovery } from "./recover-tasks.ts";
 import { planRunTasks, type RunTasks } from "./run-plan.ts";
 import { StatusUpdateManager } from "./status-update-manager.ts";
+import type { TaskJournalRecord } from "./task-journal.ts";
 import { TaskManager } from "./task-manager.ts";
 
 export interface AgentDeps {
@@ -32,7 +35,9 @@ export interface AgentDeps {
   detector: MasterDetector;
   version: string;
   exit: (code: number, message: string) => void;
-  scheduleGc: (paths: string[]) => void;
+  /** Compaction threshold of the task journal (tests make it small); default journalCompactBytesMin. */
+  journalCompactBytesMin?: number;
+  scheduleGc: (paths: string[], options?: { ifAbsent: boolean }) => void;
   files: SandboxFiles;
 }
 
@@ -55,6 +60,16 @@ export class Agent {
   private masterId: string | undefined;
   private port = 0;
   private readonly link: MasterLink;
+  /** The task journal of the current agent id; opened at recovery or at the first registration. */
+  private journal: Journal<TaskJournalRecord> | undefined;
+  private readonly journalSink: JournalSink<TaskJournalRecord> = {
+    append: (record) => {
+      if (this.journal === undefined) throw new Error("task journal used before the agent has an id");
+      this.journal.append(record);
+    },
+    // Nothing journaled yet means nothing to wait for.
+    afterCommit: (fn) => (this.journal === undefined ? setImmediate(fn) : this.journal.afterCommit(fn)),
+  };
 
   constructor(private readonly deps: AgentDeps) {
     const { config, logger } = deps;
@@ -63,6 +78,7 @@ export class Agent {
       logger,
       retryIntervalMinMs: config.statusUpdateRetryIntervalMinMs,
       retryIntervalMaxMs: config.statusUpdateRetryIntervalMaxMs,
+      journal: this.journalSink,
       send: (frameworkId, status) => this.link.send({ type: "STATUS_UPDATE", frameworkId, status }),
     });
     this.tasks = new TaskManager({
@@ -76,6 +92,7 @@ export class Agent {
       ids: deps.ids,
       containerizer: deps.containerizer,
       updates: this.updates,
+      journal: this.journalSink,
       metrics: this.metrics,
       agentId: () => this.agentId(),
       scheduleGc: deps.scheduleGc,
@@ -113,10 +130,14 @@ export class Agent {
     const state = recoverState(config.workDir, logger);
     this.metrics.recoveryErrors += state.problems.length;
     this.epoch = state.epoch;
-    if (state.agentId !== undefined) this.agentIdValue = state.agentId;
+    if (state.agentId !== undefined) {
+      this.agentIdValue = state.agentId;
+      this.openJournal(state.agentId);
+    }
     if (state.agentInfo !== undefined) this.agentInfo = state.agentInfo;
     const conflict = adoptRecoveredTasks(state, this.tasks, this.updates, { total: config.resources, workDir: config.workDir });
     if (conflict !== undefined) throw new AgentStartError(conflict);
+    if (state.legacyRunDirs.length > 0) this.migrateLegacyTasks(state.legacyRunDirs);
     logger.info({ agent_id: state.agentId, epoch: state.epoch, tasks: this.tasks.tasks.size, problems: state.problems.length }, "checkpoints recovered");
   }
 
@@ -134,7 +155,36 @@ export class Agent {
   async stop(): Promise<void> {
     await this.link.stop();
     this.updates.close();
+    this.journal?.close();
     await this.deps.containerizer.close();
+  }
+
+  /** The journal of `agentId` (its tasks' records); the previous one is closed once its last commit is done. */
+  private openJournal(agentId: string): void {
+    const path = tasksJournalPath(this.deps.config.workDir, agentId);
+    if (this.journal?.path === path) return;
+    const previous = this.journal;
+    this.journal = new Journal<TaskJournalRecord>({
+      path,
+      snapshot: () => this.tasks.journalSnapshot(),
+      onFatal: (error) => {
+        this.deps.logger.fatal({ journal: path, err: error }, "cannot write the task journal; stopping, since no status update may be sent that is not on disk");
+        this.deps.exit(1, `cannot write the task journal ${path}: ${error.message}`);
+      },
+      ...(this.deps.journalCompactBytesMin === undefined ? {} : { compactBytesMin: this.deps.journalCompactBytesMin }),
+    });
+    previous?.close();
+  }
+
+  /** Tasks read from the per-task files of the layout before the journal: snapshot them, then drop the files. */
+  private migrateLegacyTasks(runDirs: readonly string[]): void {
+    const journal = this.journal;
+    if (journal === undefined) return;
+    journal.compactSoon();
+    journal.afterCommit(() => {
+      for (const dir of runDirs) rmSync(dir, { recursive: true, force: true });
+      this.deps.logger.info({ run_dirs: runDirs.length }, "per-task checkpoint files moved into the task journal");
+    });
   }
 
   /** recover=cleanup: kill every task that survived the previous run and wait until they are gone. */
@@ -222,6 +272,7 @@ export class Agent {
     this.masterId = message.masterId;
     const reregistered = this.agentIdValue !== undefined;
     this.agentIdValue = message.agentId;
+    this.openJournal(message.agentId);
     logger.info(
       { agent_id: message.agentId, master: address, master_id: message.masterId, epoch: message.epoch, tasks: this.tasks.tasks.size },
       reregistered ? "re-registered with master" : "registered with master",

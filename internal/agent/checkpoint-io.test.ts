@@ -1,8 +1,13 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { appendRecord, readRecords, readSymlink, setSymlinkAtomic, writeJsonAtomic, readJsonFile } from "./checkpoint-io.ts";
+import { dirname, join } from "node:path";
+import { readRecords, readSymlink, setSymlinkAtomic, writeJsonAtomic, readJsonFile } from "./checkpoint-io.ts";
+
+function appendRecord(path: string, record: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  appendFileSync(path, `${JSON.stringify(record)}\n`);
+}
 
 const dir = mkdtempSync(join(tmpdir(), "checkpoint-io-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,12 +1,10 @@
-// Durable files for agent recovery. Everything here is synchronous on purpose: a status update
-// must be on disk before it is sent, and doing the write, the fsync and the send in one
-// uninterrupted step leaves no interleaving to reason about. The agent writes a few small records
-// per task state change, so blocking the event loop for an fsync costs little.
+// Durable files for agent recovery: the identity files (slave.info, master.epoch, framework.info,
+// ...), written synchronously because they are rare and everything after them depends on them,
+// and the JSON-lines reader the task journal (journal.ts) is recovered with.
 
 import {
   closeSync,
   existsSync,
-  fdatasyncSync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
@@ -20,7 +18,6 @@ import {
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { checkpointLineBytesMax } from "./limits.ts";
 
 /** Creates a directory and its parents, syncing each new one's parent so the entry survives a crash. */
 export function ensureDir(dir: string): void {
@@ -30,7 +27,8 @@ export function ensureDir(dir: string): void {
   syncDir(dirname(dir));
 }
 
-function syncDir(dir: string): void {
+/** fsyncs a directory, so the entries made or renamed in it survive a crash. */
+export function syncDir(dir: string): void {
   const fd = openSync(dir, "r");
   try {
     fsyncSync(fd);
@@ -68,6 +66,17 @@ export function setSymlinkAtomic(link: string, target: string): void {
   syncDir(dirname(link));
 }
 
+/**
+ * Points the symlink `link` at `target` atomically, without syncing: for links that only have to
+ * outlive the agent process (the sandbox's `runs/latest`). The directory must exist.
+ */
+export function replaceSymlink(link: string, target: string): void {
+  const temp = join(dirname(link), `.${basename(link)}.tmp`);
+  rmSync(temp, { force: true });
+  symlinkSync(target, temp);
+  renameSync(temp, link);
+}
+
 /** The symlink's target, or undefined when there is no link. */
 export function readSymlink(link: string): string | undefined {
   try {
@@ -75,22 +84,6 @@ export function readSymlink(link: string): string | undefined {
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
-  }
-}
-
-/** Appends one JSON record as a line and waits until it is on disk. */
-export function appendRecord(path: string, record: unknown): void {
-  const line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
-  if (line.length > checkpointLineBytesMax) {
-    throw new Error(`checkpoint record of ${line.length} bytes is larger than ${checkpointLineBytesMax}`);
-  }
-  ensureDir(dirname(path));
-  const fd = openSync(path, "a");
-  try {
-    writeAll(fd, line);
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -47,6 +47,8 @@ export interface AgentConfig {
   recover: RecoverMode;
   /** Tests inject one; absent: the real containerizer for this machine. */
   containerizer?: Containerizer;
+  /** Tests make it small to see compactions; absent: journalCompactBytesMin. */
+  journalCompactBytesMin?: number;
   /**
    * Ends the process when operator action is needed (REFUSED, recover=cleanup done); absent:
    * print the message and process.exit. Tests inject one to observe it.

@@ -30,3 +30,9 @@ export const checkpointLineBytesMax = 8 * 1024 * 1024;
 export const statusMessageCharsMax = 4096;
 /** Ids used as directory names (agent, framework, executor, task) are at most this long. */
 export const idCharsMax = 255;
+/**
+ * The task journal is compacted (rewritten as a snapshot of the live state) once it is larger than
+ * this and than journalCompactGrowthFactor times the last snapshot. A task's records take a few KB.
+ */
+export const journalCompactBytesMin = 16 * 1024 * 1024;
+export const journalCompactGrowthFactor = 4;

@@ -15,7 +15,7 @@ export interface AgentInfoCheckpoint {
   registeredAtMs: number;
 }
 
-/** task.info: everything needed to recover the task, written once before it is launched. */
+/** The TASK journal record: everything needed to recover the task, journaled before it is launched. */
 export interface TaskCheckpoint {
   frameworkId: string;
   executorId: string;
@@ -47,8 +47,6 @@ export interface TaskRecord {
   frameworkId: string;
   taskId: string;
   checkpoint: TaskCheckpoint;
-  /** meta directory of the task (task.info, task.updates, forked.pid). */
-  metaDir: string;
   resources: Resources;
   phase: TaskPhase;
   state: TaskState;

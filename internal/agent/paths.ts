@@ -8,10 +8,12 @@
 //   <work_dir>/meta/slaves/<agent_id>/frameworks/<fw>/framework.info                 FrameworkInfo
 //   <work_dir>/meta/slaves/<agent_id>/frameworks/<fw>/framework.removed              after SHUTDOWN_FRAMEWORK
 //   <work_dir>/meta/slaves/<agent_id>/frameworks/<fw>/executors/<ex>/executor.info   ExecutorInfo
-//   <work_dir>/meta/slaves/<agent_id>/frameworks/<fw>/executors/<ex>/runs/<container>/tasks/<task>/
-//       task.info      TaskCheckpoint (written once, before launch)
-//       task.updates   status update records, one JSON line each, appended and fsynced
-//       forked.pid     the task's process id, once launched
+//   <work_dir>/meta/slaves/<agent_id>/tasks.journal                                  task records, pids,
+//       status updates and acknowledgements of every task, one JSON line each (task-journal.ts)
+//
+// Before the journal, each task had its own files under
+// <work_dir>/meta/slaves/<agent_id>/frameworks/<fw>/executors/<ex>/runs/<container>/tasks/<task>/
+// (task.info, task.updates, forked.pid); recovery still reads them and moves them into the journal.
 //
 // Tasks of a LAUNCH_GROUP share one executor run: their sandboxes are
 // <run sandbox>/tasks/<task_id>/, as under Mesos's default executor.
@@ -75,6 +77,15 @@ export function executorMetaDir(workDir: string, key: Omit<RunKey, "runId">): st
 
 export function executorInfoPath(workDir: string, key: Omit<RunKey, "runId">): string {
   return join(executorMetaDir(workDir, key), "executor.info");
+}
+
+export function tasksJournalPath(workDir: string, agentId: string): string {
+  return join(agentMetaDir(workDir, agentId), "tasks.journal");
+}
+
+/** Where the per-task files of the layout before the journal live (read once, then removed). */
+export function executorRunsMetaDir(workDir: string, key: Omit<RunKey, "runId">): string {
+  return join(executorMetaDir(workDir, key), "runs");
 }
 
 export function runMetaDir(workDir: string, key: RunKey): string {

@@ -13,7 +13,6 @@ import { resourcesConflict } from "./resources-check.ts";
 import type { StatusUpdateManager } from "./status-update-manager.ts";
 import { droppedState, type KillIntent } from "./task-status.ts";
 import type { TaskManager } from "./task-manager.ts";
-import { taskUpdatesPath } from "./paths.ts";
 
 /** Adopts frameworks and tasks; returns the operator message when the tasks no longer fit. */
 export function adoptRecoveredTasks(
@@ -34,10 +33,11 @@ export function adoptRecoveredTasks(
       continue;
     }
     if (!tasks.isRemoving(record.frameworkId)) {
-      updates.add(record.key, record.frameworkId, record.taskId, taskUpdatesPath(record.metaDir), recovered.stream);
+      updates.add(record.key, record.frameworkId, record.taskId, recovered.stream);
     }
     tasks.adoptTask(record);
   }
+  tasks.reassertCompletedGc();
   const held = [...tasks.tasks.values()]
     .filter((record) => record.phase !== "terminated")
     .map((record) => ({ frameworkId: record.frameworkId, taskId: record.taskId, resources: record.resources }));
@@ -53,7 +53,6 @@ function toRecord(recovered: RecoveredTask): TaskRecord {
     frameworkId: checkpoint.frameworkId,
     taskId: checkpoint.task.task_id.value,
     checkpoint,
-    metaDir: recovered.metaDir,
     resources: "problem" in resources || !checkpoint.launched ? Resources.EMPTY : resources,
     phase: phaseOf(recovered),
     state: latest?.state ?? "TASK_STAGING",

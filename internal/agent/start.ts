@@ -47,8 +47,12 @@ export async function startAgent(ctx: ProcessContext, config: AgentConfig): Prom
     version,
     exit,
     files,
-    scheduleGc: (paths) => {
-      for (const path of paths) gc.schedule(path).catch((error: unknown) => logger.error({ path, err: error }, "cannot schedule sandbox gc"));
+    ...(config.journalCompactBytesMin === undefined ? {} : { journalCompactBytesMin: config.journalCompactBytesMin }),
+    scheduleGc: (paths, options) => {
+      for (const path of paths) {
+        const scheduled = options?.ifAbsent === true ? gc.scheduleIfAbsent(path) : gc.schedule(path);
+        scheduled.catch((error: unknown) => logger.error({ path, err: error }, "cannot schedule sandbox gc"));
+      }
     },
   });
   try {

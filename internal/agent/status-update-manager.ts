@@ -1,18 +1,24 @@
-// Reliable status updates, as Mesos's status update manager: every update is appended to its
-// task's task.updates file and fsynced before it is sent; per task only the oldest
+// Reliable status updates, as Mesos's status update manager: every update is appended to the
+// agent's task journal and is on disk before it is sent; per task only the oldest
 // unacknowledged update is in flight, resent with a doubling interval until the master relays
-// the framework's acknowledgement, which is checkpointed too before the next update goes out.
+// the framework's acknowledgement, which is journaled too before the next update goes out.
+//
+// The journal commits in groups, so sends wait for the commit that holds their record: whatever
+// became sendable in one turn of the event loop goes out together right after one fdatasync.
 
 import type { Logger } from "pino";
 import type { TaskStatus } from "../wire/index.ts";
 import { updateRetryIntervalMs } from "./backoff.ts";
-import { appendRecord } from "./checkpoint-io.ts";
-import type { AckOutcome, UpdateRecord, UpdateStream } from "./update-stream.ts";
+import type { JournalSink } from "./journal.ts";
+import type { TaskJournalRecord } from "./task-journal.ts";
+import type { AckOutcome, UpdateStream } from "./update-stream.ts";
 
 export interface StatusUpdateManagerOptions {
   logger: Logger;
   retryIntervalMinMs: number;
   retryIntervalMaxMs: number;
+  /** Where updates and acknowledgements are made durable before anything depending on them is sent. */
+  journal: JournalSink<TaskJournalRecord>;
   /** Sends one update to the master; false when there is no registered connection. */
   send(frameworkId: string, status: TaskStatus): boolean;
 }
@@ -21,7 +27,6 @@ interface Entry {
   key: string;
   frameworkId: string;
   taskId: string;
-  path: string;
   stream: UpdateStream;
   timer: ReturnType<typeof setTimeout> | undefined;
   resends: number;
@@ -39,12 +44,12 @@ export class StatusUpdateManager {
     }
   }
 
-  /** Takes charge of a task's stream (new, or recovered from its checkpoint file at `path`). */
-  add(key: string, frameworkId: string, taskId: string, path: string, stream: UpdateStream): void {
+  /** Takes charge of a task's stream (new, or recovered from the journal). */
+  add(key: string, frameworkId: string, taskId: string, stream: UpdateStream): void {
     if (this.entries.has(key)) throw new Error(`StatusUpdateManager.add: ${key} added twice`);
-    const entry: Entry = { key, frameworkId, taskId, path, stream, timer: undefined, resends: 0 };
+    const entry: Entry = { key, frameworkId, taskId, stream, timer: undefined, resends: 0 };
     this.entries.set(key, entry);
-    if (this.connected) this.sendHead(entry);
+    if (stream.head() !== undefined) this.sendWhenDurable(entry);
   }
 
   has(key: string): boolean {
@@ -56,17 +61,17 @@ export class StatusUpdateManager {
   }
 
   /**
-   * Checkpoints `status` and queues it; sends it at once when it is the task's oldest pending
-   * update. Returns why it was refused, or undefined.
+   * Journals `status` and queues it; it goes out once durable when it is the task's oldest
+   * pending update. Returns why it was refused, or undefined.
    */
   update(key: string, status: TaskStatus): string | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return "no status update stream for this task";
     const problem = entry.stream.appendProblem(status);
     if (problem !== undefined) return problem;
-    appendRecord(entry.path, { type: "UPDATE", status } satisfies UpdateRecord);
+    this.options.journal.append({ type: "UPDATE", frameworkId: entry.frameworkId, taskId: entry.taskId, status });
     entry.stream.append(status);
-    if (entry.stream.pendingCount() === 1 && this.connected) this.sendHead(entry);
+    if (entry.stream.pendingCount() === 1) this.sendWhenDurable(entry);
     return undefined;
   }
 
@@ -74,24 +79,26 @@ export class StatusUpdateManager {
   ack(key: string, uuid: string): AckOutcome | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.stream.head()?.uuid === uuid) appendRecord(entry.path, { type: "ACK", uuid } satisfies UpdateRecord);
+    if (entry.stream.head()?.uuid === uuid) {
+      this.options.journal.append({ type: "ACK", frameworkId: entry.frameworkId, taskId: entry.taskId, uuid });
+    }
     const outcome = entry.stream.ack(uuid);
     if (outcome.kind !== "acked") return outcome;
     clearTimeout(entry.timer);
     entry.timer = undefined;
     entry.resends = 0;
-    if (this.connected) this.sendHead(entry);
+    if (entry.stream.head() !== undefined) this.sendWhenDurable(entry);
     return outcome;
   }
 
-  /** The link is registered: every task's pending head goes out now. */
+  /** The link is registered: every task's pending head goes out now (once durable). */
   setConnected(connected: boolean): void {
     this.connected = connected;
     for (const entry of this.entries.values()) {
       clearTimeout(entry.timer);
       entry.timer = undefined;
       entry.resends = 0;
-      if (connected) this.sendHead(entry);
+      if (connected && entry.stream.head() !== undefined) this.sendWhenDurable(entry);
     }
   }
 
@@ -112,6 +119,16 @@ export class StatusUpdateManager {
   close(): void {
     this.connected = false;
     for (const entry of this.entries.values()) clearTimeout(entry.timer);
+  }
+
+  /**
+   * The head goes out after the journal commit that holds everything journaled so far. Several
+   * requests for one entry send once: the first sets the retry timer, which the others see.
+   */
+  private sendWhenDurable(entry: Entry): void {
+    this.options.journal.afterCommit(() => {
+      if (this.connected && this.entries.get(entry.key) === entry && entry.timer === undefined) this.sendHead(entry);
+    });
   }
 
   private sendHead(entry: Entry): void {

@@ -2,14 +2,15 @@
 // sandbox, launch, kill with grace, terminations, health, and the status updates each step makes.
 // The agent plays Mesos's command executor here; there is no separate executor process.
 
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { Resources } from "../resources/index.ts";
 import type { Clock, IdGenerator } from "../runtime/index.ts";
 import { isTerminalState, type FrameworkInfo, type KillPolicy, type TaskInfo, type TaskStatus } from "../wire/index.ts";
-import { ensureDir, setSymlinkAtomic, writeFileAtomic, writeJsonAtomic } from "./checkpoint-io.ts";
+import { replaceSymlink, writeJsonAtomic } from "./checkpoint-io.ts";
 import type { Containerizer, ContainerTermination, HealthEvent, LaunchSpec } from "./containerizer/types.ts";
+import type { JournalSink } from "./journal.ts";
 import { completedTasksShownMax, pendingUpdatesPerTaskMax, statusesPerTaskShownMax } from "./limits.ts";
 import type { AgentMetrics } from "./metrics.ts";
 import { taskKey, type CompletedTask, type FrameworkRecord, type TaskCheckpoint, type TaskRecord } from "./model.ts";
@@ -21,14 +22,11 @@ import {
   groupTaskSandboxDir,
   latestLink,
   runSandboxDir,
-  taskMetaDir,
-  taskPidPath,
-  taskUpdatesPath,
-  taskInfoPath,
   type RunKey,
 } from "./paths.ts";
 import type { RunTasks, TaskDecision } from "./run-plan.ts";
 import type { StatusUpdateManager } from "./status-update-manager.ts";
+import { snapshotRecords, type LiveTaskView, type TaskJournalRecord } from "./task-journal.ts";
 import { taskEnvironment } from "./task-env.ts";
 import { makeStatus, terminalOutcome, type KillIntent, type StatusFields } from "./task-status.ts";
 import { UpdateStream } from "./update-stream.ts";
@@ -44,10 +42,12 @@ export interface TaskManagerDeps {
   ids: IdGenerator;
   containerizer: Containerizer;
   updates: StatusUpdateManager;
+  /** Task records and pids; a task is launched only once its TASK record is durable. */
+  journal: JournalSink<TaskJournalRecord>;
   metrics: AgentMetrics;
   agentId: () => string;
-  /** A finished sandbox (and its meta directory) may be removed after --gc_delay. */
-  scheduleGc: (paths: string[]) => void;
+  /** A finished sandbox may be removed after --gc_delay; `ifAbsent` keeps a removal already scheduled. */
+  scheduleGc: (paths: string[], options?: { ifAbsent: boolean }) => void;
   /** /files: a task's sandbox is served from its launch until it leaves the history. */
   files: { attach(checkpoint: TaskCheckpoint): void; detach(checkpoint: TaskCheckpoint): void };
 }
@@ -62,6 +62,8 @@ export class TaskManager {
   readonly completed: CompletedTask[] = [];
   readonly completedFrameworks: FrameworkRecord[] = [];
   private readonly byContainer = new Map<string, string>();
+  /** framework.info as last written, so an unchanged one is not rewritten. */
+  private readonly frameworkInfoWritten = new Map<string, string>();
 
   constructor(private readonly deps: TaskManagerDeps) {}
 
@@ -91,6 +93,7 @@ export class TaskManager {
   /** Takes back a framework recovered from its checkpoint. */
   adoptFramework(record: FrameworkRecord): void {
     this.frameworks.set(record.id, record);
+    this.frameworkInfoWritten.set(record.id, JSON.stringify(record.info));
   }
 
   /** Takes back a task recovered from its checkpoint (recover-tasks.ts decides its phase). */
@@ -107,6 +110,20 @@ export class TaskManager {
     this.remember(task);
   }
 
+  /**
+   * After recovery: the sandboxes of completed tasks are scheduled for GC unless they are already
+   * (the schedule is written lazily, so a crash can lose its newest entries; the journal cannot).
+   */
+  reassertCompletedGc(): void {
+    const live = new Set([...this.tasks.values()].map((record) => record.checkpoint.runSandboxDir));
+    const paths = new Set<string>();
+    for (const task of this.completed) {
+      const run = task.checkpoint.runSandboxDir;
+      if (task.checkpoint.launched && run !== "" && !live.has(run)) paths.add(run);
+    }
+    if (paths.size > 0) this.deps.scheduleGc([...paths], { ifAbsent: true });
+  }
+
   /** Keeps a completed task for /state; the oldest beyond the limit leave, with their sandbox's /files. */
   private remember(task: CompletedTask): void {
     this.completed.push(task);
@@ -121,17 +138,51 @@ export class TaskManager {
     const record = existing ?? { id: frameworkId, agentId: this.deps.agentId(), info, removing: false };
     record.info = { ...info, id: { value: frameworkId } };
     this.frameworks.set(frameworkId, record);
-    writeJsonAtomic(frameworkInfoPath(this.deps.workDir, record.agentId, frameworkId), record.info);
+    // Every RUN_TASKS carries the FrameworkInfo; it is written (and fsynced) only when it changed.
+    const json = JSON.stringify(record.info);
+    if (this.frameworkInfoWritten.get(frameworkId) !== json) {
+      writeJsonAtomic(frameworkInfoPath(this.deps.workDir, record.agentId, frameworkId), record.info);
+      this.frameworkInfoWritten.set(frameworkId, json);
+    }
     return record;
   }
 
-  /** Carries out a planned RUN_TASKS: refusals get their terminal update, launches start. */
+  /**
+   * What compaction writes: the history /state shows, then every task still known, of the
+   * frameworks journaled under the current agent id (see snapshotRecords).
+   */
+  journalSnapshot(): Iterable<TaskJournalRecord> {
+    const agentId = this.deps.agentId();
+    const journaled = (frameworkId: string, live: boolean) => {
+      const framework = this.frameworks.get(frameworkId);
+      return framework !== undefined && framework.agentId === agentId && (live || !framework.removing);
+    };
+    const completed = this.completed.filter((task) => journaled(task.frameworkId, false));
+    const live: LiveTaskView[] = [];
+    for (const record of this.tasks.values()) {
+      if (!journaled(record.frameworkId, true)) continue;
+      const view: LiveTaskView = { checkpoint: record.checkpoint };
+      if (record.pid !== undefined) view.pid = record.pid;
+      const stream = this.deps.updates.stream(record.key);
+      if (stream !== undefined) view.stream = stream;
+      const latest = record.statuses.at(-1);
+      if (latest !== undefined) view.latest = latest;
+      live.push(view);
+    }
+    return snapshotRecords(completed, live);
+  }
+
+  /**
+   * Carries out a planned RUN_TASKS: refusals get their terminal update, launches start once the
+   * tasks' records are durable (one journal commit for the whole message).
+   */
   runTasks(message: RunTasks, decisions: readonly TaskDecision[]): void {
     this.rememberFramework(message.frameworkId, message.framework);
     const groupRun = this.groupRunFor(message);
     if (groupRun !== undefined && message.executor !== undefined) {
       writeJsonAtomic(executorInfoPath(this.deps.workDir, groupRun), { ...message.executor, framework_id: { value: message.frameworkId } });
     }
+    const launches: TaskRecord[] = [];
     for (const decision of decisions) {
       if (decision.kind === "ignore") continue;
       const launched = decision.kind === "launch";
@@ -143,8 +194,12 @@ export class TaskManager {
         continue;
       }
       this.emit(record, { state: "TASK_STARTING", source: "SOURCE_EXECUTOR" });
-      void this.launch(record);
+      launches.push(record);
     }
+    if (launches.length === 0) return;
+    this.deps.journal.afterCommit(() => {
+      for (const record of launches) void this.launch(record);
+    });
   }
 
   /** The executor run of a LAUNCH_GROUP: a live run of that executor is reused, as Mesos does. */
@@ -163,7 +218,7 @@ export class TaskManager {
     return { ...key, sandbox: runSandboxDir(this.deps.workDir, key) };
   }
 
-  /** Checkpoints a new task (task.info, then its empty update stream) and makes its sandbox. */
+  /** Journals a new task (before anything else of it) and makes its sandbox. */
   private createTask(message: RunTasks, task: TaskInfo, resources: Resources, groupRun: GroupRun | undefined, launched: boolean): TaskRecord {
     const taskId = task.task_id.value;
     const agentId = this.deps.agentId();
@@ -185,11 +240,12 @@ export class TaskManager {
       checkpoint.executor = message.executor;
       checkpoint.group = message.tasks.map((other) => other.task_id.value);
     }
-    const metaDir = taskMetaDir(this.deps.workDir, run, taskId);
-    writeJsonAtomic(taskInfoPath(metaDir), checkpoint);
+    this.deps.journal.append({ type: "TASK", checkpoint });
     if (launched) {
-      ensureDir(runSandbox);
-      setSymlinkAtomic(join(dirname(runSandbox), latestLink), run.runId);
+      // Not fsynced: the journal's TASK record is what makes the task recoverable, and a sandbox
+      // only has to outlive the agent process, as the task itself does.
+      mkdirSync(runSandbox, { recursive: true });
+      replaceSymlink(join(dirname(runSandbox), latestLink), run.runId);
       this.deps.files.attach(checkpoint);
     }
     const record: TaskRecord = {
@@ -197,7 +253,6 @@ export class TaskManager {
       frameworkId: message.frameworkId,
       taskId,
       checkpoint,
-      metaDir,
       resources,
       phase: "launching",
       state: "TASK_STAGING",
@@ -205,7 +260,7 @@ export class TaskManager {
     };
     this.tasks.set(record.key, record);
     this.byContainer.set(checkpoint.containerId, record.key);
-    this.deps.updates.add(record.key, record.frameworkId, taskId, taskUpdatesPath(metaDir), new UpdateStream());
+    this.deps.updates.add(record.key, record.frameworkId, taskId, new UpdateStream());
     return record;
   }
 
@@ -219,7 +274,7 @@ export class TaskManager {
       return;
     }
     record.pid = pid;
-    writeFileAtomic(taskPidPath(record.metaDir), `${pid}\n`);
+    if (framework?.removing !== true) this.deps.journal.append({ type: "PID", frameworkId: record.frameworkId, taskId: record.taskId, pid });
     this.deps.logger.info({ framework_id: record.frameworkId, task_id: record.taskId, container_id: record.checkpoint.containerId, pid }, "task launched");
     if (record.kill !== undefined) {
       this.startKill(record);
@@ -407,8 +462,7 @@ export class TaskManager {
   }
 
   private runPaths(record: TaskRecord): string[] {
-    const paths = [record.checkpoint.runSandboxDir, record.metaDir.replace(/\/tasks\/[^/]+$/, "")];
-    return paths.filter((path) => path !== "");
+    return [record.checkpoint.runSandboxDir].filter((path) => path !== "");
   }
 
   /** SHUTDOWN_FRAMEWORK: kill its tasks and stop sending its updates (no one will acknowledge them). */

@@ -4,7 +4,7 @@
 
 import { isTerminalState, type TaskStatus } from "../wire/index.ts";
 
-/** One line of a task.updates file. */
+/** The update stream's part of a journal record (task-journal.ts adds the task's ids). */
 export type UpdateRecord = { type: "UPDATE"; status: TaskStatus } | { type: "ACK"; uuid: string };
 
 export type AckOutcome =
@@ -19,6 +19,7 @@ export class UpdateStream {
   private readonly pending: TaskStatus[] = [];
   private readonly ackedUuids = new Set<string>();
   private latestStatus: TaskStatus | undefined;
+  private lastAckedStatus: TaskStatus | undefined;
   private terminalMade = false;
   private terminalAcked = false;
 
@@ -27,13 +28,14 @@ export class UpdateStream {
     const stream = new UpdateStream();
     const problems: string[] = [];
     for (const [index, record] of records.entries()) {
-      const problem = stream.replayOne(record);
+      const problem = stream.replayRecord(record);
       if (problem !== undefined) problems.push(`record ${index + 1}: ${problem}`);
     }
     return { stream, problems };
   }
 
-  private replayOne(record: unknown): string | undefined {
+  /** Applies one checkpointed record; returns why it makes no sense, or undefined. */
+  replayRecord(record: unknown): string | undefined {
     if (!isRecord(record)) return "not an UPDATE or ACK record";
     if (record.type === "UPDATE") {
       const problem = this.appendProblem(record.status);
@@ -65,6 +67,7 @@ export class UpdateStream {
     if (head !== undefined && head.uuid === uuid) {
       this.pending.shift();
       this.ackedUuids.add(uuid);
+      this.lastAckedStatus = head;
       const terminal = isTerminalState(head.state);
       if (terminal) this.terminalAcked = true;
       return { kind: "acked", status: head, terminal };
@@ -88,6 +91,11 @@ export class UpdateStream {
 
   latest(): TaskStatus | undefined {
     return this.latestStatus;
+  }
+
+  /** The newest acknowledged update: what a snapshot keeps of the acknowledged past. */
+  lastAcked(): TaskStatus | undefined {
+    return this.lastAckedStatus;
   }
 
   /** A terminal update was made: the task is over, whether or not the master knows yet. */

@@ -43,7 +43,7 @@ export interface InProcessAgent {
 }
 
 /** startAgent in this process; `exit` requests are recorded instead of ending the test run. */
-export async function startInProcessAgent(master: string, workDir: string, extra: string[] = []): Promise<InProcessAgent> {
+export async function startInProcessAgent(master: string, workDir: string, extra: string[] = [], overrides: Partial<AgentConfig> = {}): Promise<InProcessAgent> {
   const outcome = parseCommandLine({ argv: agentArgs(master, workDir, extra), env: {} });
   if (outcome.kind !== "run") throw new Error("expected flags to run");
   const level = process.env.AGENT_TEST_LOG === undefined ? "silent" : "debug";
@@ -56,7 +56,7 @@ export async function startInProcessAgent(master: string, workDir: string, extra
     ids: realIds,
   };
   const exits: Array<{ code: number; message: string }> = [];
-  const config = { ...agentConfigFromFlags(outcome.flags), exit: (code: number, message: string) => void exits.push({ code, message }) };
+  const config = { ...agentConfigFromFlags(outcome.flags), exit: (code: number, message: string) => void exits.push({ code, message }), ...overrides };
   const services = await startAgent(ctx, config);
   const url = services[0]?.url ?? "";
   return {
