@@ -29,7 +29,7 @@ export interface ContainerCgroup {
   layout: CgroupsLayout;
   /** Distinct directories, the one holding the authoritative pid list first. */
   dirs: string[];
-  /** The files the task's wrapper writes its pid into. */
+  /** The cgroup procs files the task joins (it writes 0, itself, into each) before it execs. */
   procsFiles: string[];
   cpuDir: string | null;
   cpuacctDir: string | null;

@@ -65,6 +65,20 @@ for (const suite of suites) {
       expect(readSandbox(h, "argv0", "stdout")).toBe("custom-name\n");
     });
 
+    test("a shell command sees the spec's environment, plus the PWD its shell sets, with and without env's fix-ups", async () => {
+      const h = await setup(suite.options);
+      const plain = { ...testEnv, SPACED: "a b", MULTI: "x\ny" };
+      const odd = { ...plain, OPTIND: "9", m: "mine" };
+      await h.launch("plain", "exec /usr/bin/env -0", { env: plain });
+      await h.launch("odd", "exec /usr/bin/env -0", { env: odd });
+      for (const [id, env] of [["plain", plain], ["odd", odd]] as const) {
+        await h.termination(id);
+        const seen = readSandbox(h, id, "stdout").split("\0").filter((entry) => entry !== "").sort();
+        const expected = Object.entries({ ...env, PWD: h.sandbox(id), ...(id === "odd" ? { OPTIND: "1" } : {}) }).map(([k, v]) => `${k}=${v}`).sort();
+        expect(seen).toEqual(expected);
+      }
+    });
+
     test("the task leads its own session and process group, with default signal handling, in the sandbox", async () => {
       const h = await setup(suite.options);
       const pid = await h.launch("ids", "cat /proc/$$/stat; grep SigIgn /proc/$$/status; pwd");

@@ -4,7 +4,6 @@
 // after an agent restart.
 
 import { closeSync, mkdirSync, readFileSync } from "node:fs";
-import type { Subprocess } from "bun";
 import { assert } from "../../runtime/index.ts";
 import {
   cgroupPids,
@@ -29,6 +28,7 @@ import { resolveOptions, type ContainerizerOptions, type ResolvedOptions } from 
 import { assertPathSafeId, containersMetaRoot } from "./paths.ts";
 import { isSameProcessAlive, ProcScanner, readProcStat, signalPid, type ProcStat } from "./proc.ts";
 import { findSupervisorTools, lookupUser, prepareSandbox, spawnSupervisor, waitForPids } from "./spawn.ts";
+import { SupervisorSpawner, type SupervisorHandle } from "./spawner.ts";
 import { buildTaskChain, type SupervisorTools } from "./supervisor.ts";
 import { buildTermination } from "./termination.ts";
 import { killTree, pageBytes, snapshotTree, treeStatistics, type ProcIdentity } from "./tree.ts";
@@ -52,7 +52,7 @@ interface Container {
   taskStartTicks: number | undefined;
   supervisorPid: number;
   /** The supervisor's handle when this instance started it; null after a restart. */
-  child: Subprocess | null;
+  child: SupervisorHandle | null;
   health: HealthRunner | null;
   /** Tree members seen when a kill began (posix isolation): re-parented children stay reachable. */
   remembered: ProcIdentity[];
@@ -102,6 +102,7 @@ class SupervisedContainerizer implements Containerizer {
   private readonly scanner = new ProcScanner();
   private readonly scan = () => this.scanner.fresh();
   private readonly isRoot = process.getuid?.() === 0;
+  private readonly spawner = new SupervisorSpawner();
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -160,7 +161,7 @@ class SupervisedContainerizer implements Containerizer {
     runAs: { uid: number; gid: number } | undefined,
     launchedAtMs: number,
     onExit: () => void,
-  ): Promise<Subprocess> {
+  ): Promise<SupervisorHandle> {
     let fds: { stdoutFd: number; stderrFd: number } | null = null;
     try {
       fds = prepareSandbox(spec.sandboxDir, runAs);
@@ -171,7 +172,7 @@ class SupervisedContainerizer implements Containerizer {
       const procsFiles = cgroup?.procsFiles ?? [];
       const handed = fds;
       fds = null; // spawnSupervisor closes them, whatever happens
-      return spawnSupervisor({ tools: this.tools, meta, sandboxDir: spec.sandboxDir, procsFiles, chain, env: spec.env, onExit }, handed);
+      return await spawnSupervisor(this.spawner, { tools: this.tools, meta, sandboxDir: spec.sandboxDir, procsFiles, chain, env: spec.env, onExit }, handed);
     } catch (error) {
       if (fds !== null) for (const fd of [fds.stdoutFd, fds.stderrFd]) closeSync(fd);
       await this.undoLaunch(meta, cgroup);
@@ -378,7 +379,7 @@ class SupervisedContainerizer implements Containerizer {
   }
 
   /**
-   * The pids of a recovered container. If the agent died in the middle of a launch, the wrapper may
+   * The pids of a recovered container. If the agent died in the middle of a launch, the task may
    * still be on its way: a launch younger than launchPidWaitMs gets the rest of that time.
    */
   private async pidsAfterRestart(meta: ContainerMeta, launchedAtMs: number): Promise<{ taskPid: number; supervisorPid: number } | null> {
@@ -491,6 +492,7 @@ class SupervisedContainerizer implements Containerizer {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.pollTimer);
+    this.spawner.close();
     for (const c of this.containers.values()) c.health?.stop();
   }
 }

@@ -4,8 +4,8 @@
 // boot id in launch.json tells recovery that it happened.
 //
 //   launch.json   written by the agent before the supervisor starts (tmp + rename)
-//   pids          "<task pid> <supervisor pid>\n", written by the task's wrapper once it is in its
-//                 session, cgroups and sandbox, just before it execs the command
+//   pids          "<task pid> <supervisor pid>\n", written by the task's subshell once it is in its
+//                 cgroups and sandbox, just before it execs setsid (launch waits for the session)
 //   task-start    the task's start time in clock ticks, written by the agent once it sees the pid
 //   killed        present once the agent asked for a kill (so a restart still reports TASK_KILLED)
 //   limitation    "memory" once the agent saw the OOM killer strike inside the container

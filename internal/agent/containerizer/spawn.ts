@@ -3,9 +3,10 @@
 
 import { chownSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { buildSupervisorArgs, supervisorScript, type SupervisorTools } from "./supervisor.ts";
 import type { ContainerMeta } from "./meta.ts";
+import { readProcStat } from "./proc.ts";
+import type { SupervisorHandle, SupervisorSpawner } from "./spawner.ts";
 
 const toolDirs = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"];
 
@@ -58,6 +59,9 @@ export function prepareSandbox(sandboxDir: string, runAs: { uid: number; gid: nu
   return { stdoutFd, stderrFd };
 }
 
+/** The supervisor's script: the same for every task (its arguments differ). */
+const script = supervisorScript();
+
 export interface SpawnInput {
   tools: SupervisorTools;
   meta: ContainerMeta;
@@ -70,9 +74,9 @@ export interface SpawnInput {
 
 /**
  * Spawns the supervisor in its own session (detached), with no pipe to the agent: stdin is
- * /dev/null, stdout and stderr are the sandbox files. unref() lets the agent exit without it.
+ * /dev/null, stdout and stderr are the sandbox files (closed here once the child has them).
  */
-export function spawnSupervisor(input: SpawnInput, fds: { stdoutFd: number; stderrFd: number }): Subprocess {
+export async function spawnSupervisor(spawner: SupervisorSpawner, input: SpawnInput, fds: { stdoutFd: number; stderrFd: number }): Promise<SupervisorHandle> {
   const args = buildSupervisorArgs({
     containerMetaDir: input.meta.dir,
     procsFiles: input.procsFiles,
@@ -80,16 +84,10 @@ export function spawnSupervisor(input: SpawnInput, fds: { stdoutFd: number; stde
     chain: input.chain,
   });
   try {
-    const child = Bun.spawn({
-      cmd: [input.tools.sh, "-c", supervisorScript(input.tools), "cluster-supervisor", ...args],
-      env: input.env,
-      cwd: input.sandboxDir,
-      stdio: ["ignore", fds.stdoutFd, fds.stderrFd],
-      detached: true,
-      onExit: input.onExit,
-    });
-    child.unref();
-    return child;
+    return await spawner.spawn(
+      { cmd: [input.tools.sh, "-c", script, "cluster-supervisor", ...args], env: input.env, cwd: input.sandboxDir, ...fds },
+      input.onExit,
+    );
   } finally {
     closeSync(fds.stdoutFd);
     closeSync(fds.stderrFd);
@@ -99,8 +97,17 @@ export function spawnSupervisor(input: SpawnInput, fds: { stdoutFd: number; stde
 const fastPollWindowMs = 50;
 
 /**
- * Waits for the wrapper's `pids` line; gives up when the supervisor is gone without it, or after
- * waitMs.
+ * Whether the recorded task is past its setsid: it leads its own session (so its group can be
+ * signalled), or it is gone already. The supervisor records the pid just before setsid runs.
+ */
+function taskSettled(taskPid: number): boolean {
+  const stat = readProcStat(taskPid);
+  return stat === null || stat.state === "Z" || stat.state === "X" || stat.session === taskPid;
+}
+
+/**
+ * Waits for the supervisor's `pids` line and for the task to lead its own session; gives up when
+ * the supervisor is gone without the line, or after waitMs.
  */
 export async function waitForPids(
   meta: ContainerMeta,
@@ -111,7 +118,7 @@ export async function waitForPids(
   const deadline = started + waitMs;
   for (;;) {
     const pids = meta.readPids();
-    if (pids !== null) return pids;
+    if (pids !== null && taskSettled(pids.taskPid)) return pids;
     if (supervisorGone()) {
       const last = meta.readPids();
       if (last !== null) return last;

@@ -1,6 +1,6 @@
 // The per-task supervisor: a few lines of POSIX sh the agent starts detached, so a task outlives
 // the agent. It starts the task in a new session, records pids, waits, and writes the status.
-// This file only builds strings and argument vectors; launch.ts spawns them. Pure.
+// This file only builds strings and argument vectors; spawn.ts spawns them. Pure.
 
 import { assert } from "../../runtime/index.ts";
 import type { CommandInfo } from "../../wire/index.ts";
@@ -16,39 +16,44 @@ export interface SupervisorTools {
   perl: string | null;
 }
 
-const safeToolPath = /^\/[A-Za-z0-9_./-]+$/;
+/**
+ * Names the supervisor script assigns. The supervisor runs in the task's environment, so a task
+ * variable of one of these names would be changed on its way to the task; buildTaskChain then
+ * restores it through env.
+ */
+const scriptVariableNames = ["IFS", "m", "n", "p", "s"] as const;
 
 /**
- * `$1` is the container's meta dir; the wrapper (the task's first shape) gets all arguments. It
- * joins the cgroups (it writes its own pid, then execs, so the task and all it forks are inside
- * before the first instruction of the command), enters the sandbox, and only then records
- * "<task pid> <supervisor pid>" in `pids`: once launch() has read that line the task is a session
- * and group leader inside its cgroups, so an immediate kill reaches it.
+ * `$1` is the container's meta dir, `$2` the number of cgroup procs files that follow, then the
+ * sandbox, then the argv to exec (setsid first). The supervisor forks the task as a foreground
+ * subshell (a fork of dash, no exec) and waits for it; the subshell joins the cgroups by writing
+ * 0 (the writer itself) to each procs file, learns its own pid from /proc/self, enters the
+ * sandbox, records "<task pid> <supervisor pid>" in `pids` and execs setsid, which makes it a
+ * session and group leader before it execs the command. `pids` is written before setsid has run:
+ * launch() waits until the task leads its session (or is gone) before it trusts the pid, so an
+ * immediate kill still reaches the whole group, everything the command forks is born inside the
+ * cgroups, and no extra shell is exec'd for the bookkeeping.
  *
- * Notes on dash: an `&` job in a non-interactive shell starts with SIGINT and SIGQUIT ignored and
- * stdin on /dev/null; the chain begins with `env --default-signal` to give the task default
- * dispositions back. The supervisor ignores HUP/INT/QUIT/TERM/PIPE only after the task has forked,
- * so the task never inherits those. IFS is pinned because the supervisor runs in the task's
- * environment, which may set it.
+ * Signals: the supervisor traps HUP/INT/QUIT/TERM/PIPE with a no-op (it must live to write the
+ * status); a subshell resets trapped signals to their defaults and a foreground one gets no
+ * SIGINT/SIGQUIT ignores (dash gives those to `&` jobs only), so the task starts with default
+ * dispositions without `env --default-signal`. IFS is pinned because the supervisor runs in the
+ * task's environment, which may set it.
  */
-export function supervisorScript(tools: SupervisorTools): string {
-  for (const tool of [tools.sh, tools.setsid]) {
-    assert(safeToolPath.test(tool), `supervisor tool path must be plain and absolute: ${tool}`);
-  }
-  const wrapper = [
-    "m=$1; n=$2; shift 2",
-    'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n - 1)); done',
-    'cd "$1" || exit 125; shift',
-    'echo "$$ $PPID" > "$m/pids" || exit 125',
-    'exec "$@"',
-  ].join("; ");
+export function supervisorScript(): string {
   return [
     "IFS=' '",
-    "m=$1",
-    `${tools.setsid} ${tools.sh} -c '${wrapper}' cluster-task "$@" &`,
-    "t=$!",
-    "trap '' HUP INT QUIT TERM PIPE",
-    'wait "$t"',
+    "m=$1; n=$2; shift 2",
+    "trap : HUP INT QUIT TERM PIPE",
+    "(",
+    '  while [ "$n" -gt 0 ]; do echo 0 > "$1" || exit 125; shift; n=$((n - 1)); done',
+    "  cd -P /proc/self || exit 125",
+    "  p=${PWD##*/}",
+    '  cd "$1" || exit 125; shift',
+    "  unset OLDPWD",
+    '  echo "$p $$" > "$m/pids" || exit 125',
+    '  exec "$@"',
+    ")",
     "s=$?",
     // One write(2) of a newline-terminated line: a reader that sees the newline sees all of it,
     // which is what tmp + mv would give, without forking mv (~2 ms per task on a small VM).
@@ -68,28 +73,48 @@ export interface TaskChainInput {
 }
 
 /**
- * The argv the wrapper execs: `env` (default signal dispositions, the spec's environment exactly),
- * then `setpriv` to switch user, then the command: `/bin/sh -c value` for shell commands, or the
- * program with `arguments` as its argv (argv[0] = arguments[0], as Mesos does).
+ * Whether the task's environment reaches a shell command unchanged without env's help: every
+ * name is a shell identifier and none is one dash or the supervisor sets. (`/bin/sh -c` sets PWD
+ * itself, to the sandbox, whatever comes before it.) Program commands (shell: false) always go
+ * through env, since nothing after the supervisor would set PWD for them.
+ */
+export function environmentPassesThrough(input: TaskChainInput): boolean {
+  if (input.command.shell === false) return false;
+  const reserved = new Set<string>([...shellManagedNames, ...scriptVariableNames]);
+  return Object.keys(input.env).every((name) => shellNamePattern.test(name) && !reserved.has(name));
+}
+
+/**
+ * The argv the supervisor's subshell execs: `setsid`, then (unless the environment passes through
+ * unchanged) `env` with the spec's environment fixed up exactly, then `setpriv` to switch user,
+ * then the command: `/bin/sh -c value` for shell commands, or the program with `arguments` as its
+ * argv (argv[0] = arguments[0], as Mesos does).
  */
 export function buildTaskChain(input: TaskChainInput, tools: SupervisorTools): string[] {
-  const chain: string[] = [tools.env, "--default-signal"];
-  const assignments: string[] = [];
-  for (const name of shellManagedNames) {
-    const value = input.env[name];
-    if (value === undefined) chain.push("-u", name);
-    else assignments.push(`${name}=${value}`);
-  }
-  for (const [name, value] of Object.entries(input.env)) {
-    if (!shellNamePattern.test(name)) assignments.push(`${name}=${value}`);
-  }
-  chain.push("--", ...assignments);
+  const chain: string[] = [tools.setsid];
+  if (!environmentPassesThrough(input)) chain.push(...envFixups(input.env, tools));
   if (input.runAs !== undefined) {
     assert(tools.setpriv !== null, "switching user needs setpriv");
     chain.push(tools.setpriv, `--reuid=${input.runAs.uid}`, `--regid=${input.runAs.gid}`, "--init-groups");
   }
   chain.push(...commandArgv(input.command, tools));
   return chain;
+}
+
+/** `env` resetting every signal and restoring the variables dash or the supervisor would change. */
+function envFixups(env: Record<string, string>, tools: SupervisorTools): string[] {
+  const args: string[] = [tools.env, "--default-signal"];
+  const assignments: string[] = [];
+  const names = new Set<string>([...shellManagedNames, ...scriptVariableNames]);
+  for (const name of names) {
+    const value = env[name];
+    if (value === undefined) args.push("-u", name);
+    else assignments.push(`${name}=${value}`);
+  }
+  for (const [name, value] of Object.entries(env)) {
+    if (!shellNamePattern.test(name)) assignments.push(`${name}=${value}`);
+  }
+  return [...args, "--", ...assignments];
 }
 
 const perlExec = 'my $p = shift; exec {$p} @ARGV or do { print STDERR "exec $p: $!\\n"; exit 127 }';
@@ -107,7 +132,7 @@ function commandArgv(command: CommandInfo, tools: SupervisorTools): string[] {
   return [tools.perl, "-e", perlExec, value, argv0, ...args.slice(1)];
 }
 
-/** Everything after the script: meta dir, then the wrapper's own arguments. */
+/** Everything after the script: meta dir, procs files with their count, sandbox, then the argv to exec. */
 export function buildSupervisorArgs(input: {
   containerMetaDir: string;
   procsFiles: readonly string[];
