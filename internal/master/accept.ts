@@ -19,6 +19,7 @@ import type { Master } from "./master.ts";
 import { masterStatus } from "./status.ts";
 import { reservedResources, withReservations } from "./reservations.ts";
 import { addTask, hasCapability, taskResources } from "./tasks.ts";
+import type { TraceRef } from "./observer.ts";
 import type { FrameworkEntry, OfferEntry } from "./types.ts";
 import { taskKey } from "./types.ts";
 
@@ -27,7 +28,11 @@ interface Launch {
   executor?: ExecutorInfo;
 }
 
-export function accept(m: Master, framework: FrameworkEntry, call: SchedulerCallOf<"ACCEPT">): void {
+/** An accepted offer with the observer's handle of its ended span. */
+type UsedOffer = { offer: OfferEntry; ended: TraceRef | undefined };
+
+/** `trace`: the observer's handle of this call, when it is traced. */
+export function accept(m: Master, framework: FrameworkEntry, call: SchedulerCallOf<"ACCEPT">, trace?: TraceRef): void {
   const { offer_ids: offerIds, operations, filters } = call.accept;
   const offers: OfferEntry[] = [];
   let offerProblem: string | undefined;
@@ -39,18 +44,24 @@ export function accept(m: Master, framework: FrameworkEntry, call: SchedulerCall
   if (offers.length > 0 && offers.some((o) => o.agentId !== offers[0]!.agentId)) offerProblem ??= "Aggregated offers must belong to one agent";
   if (offers.length > 0 && offers.some((o) => o.role !== offers[0]!.role)) offerProblem ??= "Aggregated offers must be allocated to one role";
   if (offers.length === 0) offerProblem ??= "No offers to accept";
-  for (const offer of offers) m.takeOffer(offer.id);
+  const refuseSeconds = filters?.refuse_seconds;
+  const ending = offerProblem === undefined
+    ? { outcome: "accepted" as const, ...(refuseSeconds !== undefined ? { refuseSeconds } : {}), ...(trace ? { call: trace } : {}) }
+    : { outcome: "invalid" as const, reason: offerProblem, ...(trace ? { call: trace } : {}) };
+  // Ending an offer also frees its resources in the allocator; what the operations use is booked
+  // again below, before anything else can run.
+  const used = offers.flatMap((offer) => m.endOffer(offer.id, ending) ?? []);
   if (offerProblem !== undefined) {
-    for (const offer of offers) m.allocator.removeOffer(offer.id);
     dropAllTasks(m, framework, operations, offerProblem);
     m.requestAllocation();
     return;
   }
   m.metrics.offersAccepted += offers.length;
-  applyOperations(m, framework, offers, operations, filters);
+  applyOperations(m, framework, used, operations, filters, trace);
 }
 
-function applyOperations(m: Master, framework: FrameworkEntry, offers: OfferEntry[], operations: OfferOperation[], filters: Filters | undefined): void {
+function applyOperations(m: Master, framework: FrameworkEntry, used: UsedOffer[], operations: OfferOperation[], filters: Filters | undefined, trace: TraceRef | undefined): void {
+  const offers = used.map((u) => u.offer);
   const agentId = offers[0]!.agentId;
   const role = offers[0]!.role;
   const work: AcceptWork = { agentId, remaining: offers.reduce((sum, offer) => sum.plus(offer.resources), Resources.EMPTY), launched: Resources.EMPTY, launches: [], dynamicChange: undefined };
@@ -72,11 +83,10 @@ function applyOperations(m: Master, framework: FrameworkEntry, offers: OfferEntr
     work.launched = work.launched.plus(needed);
     work.launches.push(launch);
   }
-  for (const offer of offers) m.allocator.removeOffer(offer.id);
   if (work.dynamicChange) commitReservations(m, agentId, work.dynamicChange);
   if (!work.launched.isEmpty()) m.allocator.recordAllocation(framework.id, agentId, role, work.launched);
   installFilter(m, framework.id, agentId, role, work.remaining, filters);
-  for (const launch of work.launches) launchTasks(m, framework, agentId, role, launch);
+  for (const launch of work.launches) launchTasks(m, framework, used, launch, trace);
   m.requestAllocation();
 }
 
@@ -169,22 +179,31 @@ function duplicateProblem(m: Master, framework: FrameworkEntry, task: TaskInfo, 
   return undefined;
 }
 
-function launchTasks(m: Master, framework: FrameworkEntry, agentId: string, role: string, launch: Launch): void {
+function launchTasks(m: Master, framework: FrameworkEntry, used: UsedOffer[], launch: Launch, call: TraceRef | undefined): void {
+  const { agentId, role, hostname } = used[0]!.offer;
   const executorId = launch.executor?.executor_id.value;
   for (const task of launch.tasks) {
     addTask(m, { frameworkId: framework.id, agentId, info: task, role, resources: taskResources(task), state: "TASK_STAGING", executorId: executorId ?? task.task_id.value });
     m.metrics.countTaskState("TASK_STAGING");
   }
-  const sent = sendToAgent(m, agentId, {
-    type: "RUN_TASKS",
-    epoch: m.epoch,
-    frameworkId: framework.id,
-    framework: framework.info,
-    tasks: launch.tasks,
-    ...(launch.executor ? { executor: launch.executor } : {}),
-  });
+  const taskIds = launch.tasks.map((t) => t.task_id.value);
+  const trace = m.observer.taskLaunch({ offers: used, frameworkId: framework.id, frameworkName: framework.info.name, agentId, hostname, role, taskIds, call });
+  let sent = false;
+  try {
+    sent = sendToAgent(m, agentId, {
+      type: "RUN_TASKS",
+      epoch: m.epoch,
+      frameworkId: framework.id,
+      framework: framework.info,
+      tasks: launch.tasks,
+      ...(launch.executor ? { executor: launch.executor } : {}),
+      ...(trace.traceparent !== undefined ? { traceparent: trace.traceparent } : {}),
+    });
+  } finally {
+    trace.end(sent);
+  }
   if (!sent) m.logger.warn({ agent_id: agentId, framework_id: framework.id }, "agent disconnected before RUN_TASKS; the tasks will be reconciled when it re-registers");
-  m.logger.info({ framework_id: framework.id, agent_id: agentId, tasks: launch.tasks.map((t) => t.task_id.value) }, "launching tasks");
+  m.logger.info({ framework_id: framework.id, agent_id: agentId, tasks: taskIds, ...(trace.traceId !== undefined ? { trace_id: trace.traceId } : {}) }, "launching tasks");
 }
 
 function installFilter(m: Master, frameworkId: string, agentId: string, role: string, refused: Resources, filters: Filters | undefined): void {
@@ -193,12 +212,13 @@ function installFilter(m: Master, frameworkId: string, agentId: string, role: st
   m.allocator.addFilter({ frameworkId, agentId, role, refused, expiresAtMs: m.nowMs() + durationMs });
 }
 
-export function decline(m: Master, framework: FrameworkEntry, call: SchedulerCallOf<"DECLINE">): void {
+export function decline(m: Master, framework: FrameworkEntry, call: SchedulerCallOf<"DECLINE">, trace?: TraceRef): void {
+  const refuseSeconds = call.decline.filters?.refuse_seconds;
+  const ending = { outcome: "declined" as const, ...(refuseSeconds !== undefined ? { refuseSeconds } : {}), ...(trace ? { call: trace } : {}) };
   for (const id of call.decline.offer_ids) {
     const offer = m.offers.get(id.value);
     if (!offer || offer.frameworkId !== framework.id) continue;
-    m.takeOffer(offer.id);
-    m.allocator.removeOffer(offer.id);
+    m.endOffer(offer.id, ending);
     installFilter(m, framework.id, offer.agentId, offer.role, offer.resources, call.decline.filters);
     m.metrics.offersDeclined += 1;
   }

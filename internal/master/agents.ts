@@ -84,7 +84,7 @@ function registeredMessage(m: Master, agentId: string): MasterToAgent {
 /** Puts the agent (back) into the master's maps and the allocator with its current total. */
 function admit(m: Master, record: AgentRecord, total: Resources, link: AgentLink, version: string, previous: AgentEntry | undefined): AgentEntry {
   if (m.allocator.agentView(record.id) !== undefined) {
-    m.rescindOffersOfAgent(record.id, "agent re-registered");
+    m.rescindOffersOfAgent(record.id, "agent_lost", "agent re-registered");
     m.allocator.removeAgent(record.id);
   }
   const entry: AgentEntry = {
@@ -261,7 +261,7 @@ export async function markUnreachable(m: Master, agentId: string, why: string): 
   m.metrics.agentsUnreachable += 1;
   m.logger.warn({ agent_id: agentId, hostname: agent.record.hostname, why }, "agent unreachable");
   if (m.allocator.agentView(agentId) !== undefined) {
-    m.rescindOffersOfAgent(agentId, "agent unreachable");
+    m.rescindOffersOfAgent(agentId, "agent_lost", "agent unreachable");
     m.allocator.removeAgent(agentId);
   }
   await m.deps.registry.apply({ type: "UPDATE_AGENT", agentId, changes: { unreachableSinceMs: m.nowMs() } });
@@ -298,7 +298,8 @@ export function refreshOfferable(m: Master, agentId: string): void {
   if (!agent || m.allocator.agentView(agentId) === undefined) return;
   const offerable = isOfferable(m, agent);
   m.allocator.updateAgent(agentId, { offerable });
-  if (!offerable) m.rescindOffersOfAgent(agentId, "agent no longer offerable");
+  // A disconnected agent's offers are lost with it; a deactivated, draining or maintained one's are taken back.
+  if (!offerable) m.rescindOffersOfAgent(agentId, agent.connection === "connected" ? "rescinded" : "agent_lost", "agent no longer offerable");
   else m.requestAllocation();
 }
 

@@ -6,6 +6,7 @@ import { accept, decline } from "./accept.ts";
 import { sendToAgent } from "./agents.ts";
 import { teardown } from "./frameworks.ts";
 import type { Master } from "./master.ts";
+import type { TraceRef } from "./observer.ts";
 import { masterStatus } from "./status.ts";
 import { completeTask, hasCapability } from "./tasks.ts";
 import { taskKey, type FrameworkEntry } from "./types.ts";
@@ -14,7 +15,8 @@ export type CallResult = { status: 202 } | { status: number; message: string };
 
 const accepted: CallResult = { status: 202 };
 
-export function handleCall(m: Master, call: Exclude<SchedulerCall, { type: "SUBSCRIBE" }>, streamId: string | null): CallResult {
+/** `trace`: the observer's handle of this call (scheduler-http.ts starts and ends it). */
+export function handleCall(m: Master, call: Exclude<SchedulerCall, { type: "SUBSCRIBE" }>, streamId: string | null, trace?: TraceRef): CallResult {
   const framework = m.frameworks.get(call.framework_id.value);
   if (!framework) return { status: 403, message: `Framework ${call.framework_id.value} is not subscribed` };
   if (streamId === null) return { status: 400, message: "All non-subscribe calls should include the 'Mesos-Stream-Id' header" };
@@ -22,16 +24,16 @@ export function handleCall(m: Master, call: Exclude<SchedulerCall, { type: "SUBS
     return { status: 400, message: `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${framework.id}` };
   }
   m.metrics.countCall(m.metrics.schedulerCalls, call.type);
-  return dispatch(m, framework, call);
+  return dispatch(m, framework, call, trace);
 }
 
-function dispatch(m: Master, framework: FrameworkEntry, call: Exclude<SchedulerCall, { type: "SUBSCRIBE" }>): CallResult {
+function dispatch(m: Master, framework: FrameworkEntry, call: Exclude<SchedulerCall, { type: "SUBSCRIBE" }>, trace: TraceRef | undefined): CallResult {
   switch (call.type) {
     case "ACCEPT":
-      accept(m, framework, call);
+      accept(m, framework, call, trace);
       return accepted;
     case "DECLINE":
-      decline(m, framework, call);
+      decline(m, framework, call, trace);
       return accepted;
     case "REVIVE":
       m.allocator.revive(framework.id, nonEmpty(call.revive?.roles));

@@ -99,10 +99,7 @@ export function frameworkDisconnected(m: Master, frameworkId: string, streamId: 
   entry.stream = undefined;
   entry.connected = false;
   entry.active = false;
-  for (const offerId of [...entry.offerIds]) {
-    m.takeOffer(offerId);
-    m.allocator.removeOffer(offerId);
-  }
+  for (const offerId of [...entry.offerIds]) m.endOffer(offerId, { outcome: "framework_gone", reason: "framework disconnected" });
   safeDeactivate(m, frameworkId);
   const failoverMs = (entry.info.failover_timeout ?? 0) * 1000;
   entry.failoverDeadlineMs = m.monoMs() + failoverMs;
@@ -135,7 +132,7 @@ export async function teardown(m: Master, frameworkId: string, why: string): Pro
   if (!entry) return;
   m.frameworks.delete(frameworkId);
   await m.deps.registry.apply({ type: "REMOVE_FRAMEWORK", frameworkId, removedAtMs: m.nowMs() });
-  for (const offerId of [...entry.offerIds]) m.takeOffer(offerId);
+  for (const offerId of [...entry.offerIds]) m.endOffer(offerId, { outcome: "framework_gone", reason: `framework removed: ${why}` });
   const agentsWithTasks = new Set<string>();
   for (const key of [...entry.tasks]) {
     const task = m.tasks.get(key);

@@ -11,6 +11,7 @@ import type { MasterConfig } from "./config.ts";
 import type { MasterIds } from "./ids.ts";
 import { markDynamic } from "./reservations.ts";
 import { MasterMetrics } from "./metrics.ts";
+import { noopMasterObserver, type MasterObserver, type OfferEnding, type OfferOutcome, type TraceRef } from "./observer.ts";
 import type { Registry } from "./registry/index.ts";
 import { RoleScheduleKeeper } from "./role-schedule-keeper.ts";
 import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from "./types.ts";
@@ -26,6 +27,8 @@ export interface MasterDeps {
   logger: Logger;
   /** Where this master listens, for master_info and redirects. */
   address: { hostname: string; ip: string; port: number };
+  /** Spans and metrics (observability/observers); a no-op when absent. */
+  observer?: MasterObserver;
 }
 
 /** Timers of the master, so tests and stop() can see and clear them in one place. */
@@ -44,6 +47,7 @@ export class Master {
   readonly ids: MasterIds;
   readonly allocator: AllocatorState;
   readonly metrics = new MasterMetrics();
+  readonly observer: MasterObserver;
   readonly agents = new Map<string, AgentEntry>();
   readonly frameworks = new Map<string, FrameworkEntry>();
   readonly completedFrameworks: FrameworkEntry[] = [];
@@ -68,6 +72,7 @@ export class Master {
 
   constructor(readonly deps: MasterDeps) {
     this.ids = deps.ids;
+    this.observer = deps.observer ?? noopMasterObserver;
     this.masterId = deps.ids.masterId;
     this.startedAtMs = deps.clock.nowMs();
     this.allocator = new AllocatorState({ minAllocatable: deps.config.minAllocatable });
@@ -125,6 +130,8 @@ export class Master {
   stop(): void {
     this.stopped = true;
     for (const timer of Object.values(this.timers)) clearInterval(timer);
+    // Outstanding offers die with the leadership; their spans end here like any other offer's.
+    for (const offerId of [...this.offers.keys()]) this.endOffer(offerId, { outcome: "rescinded", reason: "master stopped leading" });
     for (const framework of this.frameworks.values()) framework.stream?.close();
     for (const agent of this.agents.values()) agent.link?.close("master stopping");
   }
@@ -167,21 +174,27 @@ export class Master {
     this.allocationRequested = false;
     if (this.stopped) return;
     const startedMs = performance.now();
+    const cycle = this.observer.cycleStarted();
     const nowMs = this.nowMs();
     this.allocator.pruneFilters(nowMs);
     this.beforeAllocation(nowMs);
     const limits = this.roleSchedule.allocationLimits(nowMs);
     const view = this.allocator.view(this.deps.random.nextInt(2 ** 31), limits.inactiveRoles, limits.maxOversubscription);
     const plan = allocate(view, nowMs);
-    for (const rescind of plan.rescinds) this.rescindOffer(rescind.offerId, `rescinded: ${rescind.reason.kind}`);
+    for (const rescind of plan.rescinds) this.rescindOffer(rescind.offerId, "rescinded", `allocator: ${rescind.reason.kind}`);
     const made = this.allocator.applyPlan({ rescinds: [], offers: plan.offers }, () => this.ids.nextOfferId());
-    this.sendOffers(made);
+    const sent = this.sendOffers(made, cycle);
+    const durationMs = performance.now() - startedMs;
     this.metrics.allocationRuns += 1;
-    this.metrics.lastAllocationRunMs = performance.now() - startedMs;
+    this.metrics.lastAllocationRunMs = durationMs;
+    this.observer.cycleEnded(cycle, sent, { agentsConsidered: view.agents.length, frameworksConsidered: view.frameworks.length, rescinds: plan.rescinds.length, durationMs });
   }
 
-  private sendOffers(made: readonly OutstandingOffer[]): void {
+  /** Returns the offers sent, as now outstanding. */
+  private sendOffers(made: readonly OutstandingOffer[], cycle: TraceRef | undefined): OfferEntry[] {
     const byFramework = new Map<string, Offer[]>();
+    const sent: OfferEntry[] = [];
+    const createdMonoMs = this.monoMs();
     for (const offer of made) {
       const agent = this.agents.get(offer.agentId);
       const framework = this.frameworks.get(offer.frameworkId);
@@ -189,7 +202,19 @@ export class Master {
         this.allocator.removeOffer(offer.offerId);
         continue;
       }
-      this.offers.set(offer.offerId, { id: offer.offerId, frameworkId: offer.frameworkId, agentId: offer.agentId, role: offer.role, resources: offer.resources, createdMonoMs: this.monoMs() });
+      const entry: OfferEntry = {
+        id: offer.offerId,
+        frameworkId: offer.frameworkId,
+        frameworkName: framework.info.name,
+        agentId: offer.agentId,
+        hostname: agent.record.hostname,
+        role: offer.role,
+        resources: offer.resources,
+        createdMonoMs,
+        cycle,
+      };
+      this.offers.set(offer.offerId, entry);
+      sent.push(entry);
       framework.offerIds.add(offer.offerId);
       const list = byFramework.get(offer.frameworkId) ?? [];
       const json = offerJson(offer, agent, framework);
@@ -203,6 +228,7 @@ export class Master {
       this.metrics.offersCreated += 1;
     }
     for (const [frameworkId, offers] of byFramework) this.sendToFramework(frameworkId, { type: "OFFERS", offers: { offers } });
+    return sent;
   }
 
   /** The maintenance window an agent's machine is scheduled for, as offers carry it. */
@@ -214,30 +240,34 @@ export class Master {
     return undefined;
   }
 
-  /** The offer ends without a decision by the framework; its resources return to the pool. */
-  rescindOffer(offerId: string, why: string): void {
+  /**
+   * The one place an offer ends, whatever the outcome: it leaves the master's and the allocator's
+   * books (its resources are free again) and the observer ends its span. Returns the offer and
+   * the observer's handle of the ended offer (for a launch's span), or undefined if it was gone.
+   */
+  endOffer(offerId: string, ending: OfferEnding): { offer: OfferEntry; ended: TraceRef | undefined } | undefined {
     const offer = this.offers.get(offerId);
     this.allocator.removeOffer(offerId);
-    if (!offer) return;
+    if (!offer) return undefined;
     this.offers.delete(offerId);
     this.frameworks.get(offer.frameworkId)?.offerIds.delete(offerId);
+    return { offer, ended: this.observer.offerEnded(offer, ending) };
+  }
+
+  /** The offer ends without a decision by the framework, which is told; its resources return to the pool. */
+  rescindOffer(offerId: string, outcome: Extract<OfferOutcome, "rescinded" | "expired" | "agent_lost">, why: string): void {
+    const ended = this.endOffer(offerId, { outcome, reason: why });
+    if (!ended) return;
+    const { offer } = ended;
+    if (outcome === "expired") this.metrics.offersExpired += 1;
     this.metrics.offersRescinded += 1;
     this.logger.debug({ offer_id: offerId, framework_id: offer.frameworkId, agent_id: offer.agentId, why }, "offer rescinded");
     this.sendToFramework(offer.frameworkId, { type: "RESCIND", rescind: { offer_id: { value: offerId } } });
     this.requestAllocation();
   }
 
-  /** Removes an offer the framework answered (accept or decline), without telling it. */
-  takeOffer(offerId: string): OfferEntry | undefined {
-    const offer = this.offers.get(offerId);
-    if (!offer) return undefined;
-    this.offers.delete(offerId);
-    this.frameworks.get(offer.frameworkId)?.offerIds.delete(offerId);
-    return offer;
-  }
-
-  rescindOffersOfAgent(agentId: string, why: string): void {
-    for (const offer of [...this.offers.values()]) if (offer.agentId === agentId) this.rescindOffer(offer.id, why);
+  rescindOffersOfAgent(agentId: string, outcome: "rescinded" | "agent_lost", why: string): void {
+    for (const offer of [...this.offers.values()]) if (offer.agentId === agentId) this.rescindOffer(offer.id, outcome, why);
   }
 
   // ---- frameworks ----
@@ -279,8 +309,7 @@ export class Master {
     const cutoff = this.monoMs() - timeoutMs;
     for (const offer of [...this.offers.values()]) {
       if (offer.createdMonoMs > cutoff) continue;
-      this.metrics.offersExpired += 1;
-      this.rescindOffer(offer.id, "offer timeout");
+      this.rescindOffer(offer.id, "expired", "offer timeout");
     }
   }
 }

@@ -158,7 +158,7 @@ export async function markAgentGone(m: Master, agentId: string): Promise<Operati
   agent.link?.send({ type: "REFUSED", message: `Agent ${agentId} was marked gone by the operator; start it with a fresh --work_dir to rejoin` });
   agent.link?.close("marked gone");
   if (m.allocator.agentView(agentId) !== undefined) {
-    m.rescindOffersOfAgent(agentId, "agent gone");
+    m.rescindOffersOfAgent(agentId, "agent_lost", "agent gone");
     m.allocator.removeAgent(agentId);
   }
   m.agents.delete(agentId);

@@ -232,7 +232,7 @@ describe("schedule changes and the cap", () => {
     const h = await harness(beforeSparkMs);
     h.m.runAllocation();
     expect([...h.m.offers.values()].reduce((sum, o) => sum + o.resources.scalar("cpus"), 0)).toBe(80);
-    for (const offer of [...h.m.offers.keys()]) h.m.rescindOffer(offer, "test");
+    for (const offer of [...h.m.offers.keys()]) h.m.rescindOffer(offer, "rescinded", "test");
     await putSchedule(h.m, { roles: { logstash: { always: true } } });
     h.m.runAllocation();
     expect([...h.m.offers.values()].reduce((sum, o) => sum + o.resources.scalar("cpus"), 0)).toBe(32);

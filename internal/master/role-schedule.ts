@@ -119,7 +119,7 @@ function rescindRoleOffers(m: Master, role: string): RoleWindowOffer[] {
   for (const offer of [...m.offers.values()]) {
     if (offer.role !== role || offer.resources.reservedBy(role).isEmpty()) continue;
     rescinded.push({ offerId: offer.id, frameworkId: offer.frameworkId, agentId: offer.agentId });
-    m.rescindOffer(offer.id, "role window closed");
+    m.rescindOffer(offer.id, "rescinded", "role window closed");
   }
   return rescinded;
 }

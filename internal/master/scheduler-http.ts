@@ -22,6 +22,8 @@ import type { FrameworkStream } from "./types.ts";
 export const subscriberBufferBytesMax = 8 * 1024 * 1024;
 
 const jsonType = "application/json";
+/** W3C Trace Context request header. */
+const traceparentHeader = "traceparent";
 
 export function mountSchedulerApi(app: Hono, m: Master, leaderRedirect: () => Response | undefined): void {
   app.post(schedulerApiPath, async (c) => {
@@ -43,8 +45,16 @@ export function mountSchedulerApi(app: Hono, m: Master, leaderRedirect: () => Re
       throw error;
     }
     if (call.type === "SUBSCRIBE") return subscribeResponse(m, call, c.req.raw.signal);
-    const result = handleCall(m, call, c.req.header(streamIdHeader) ?? null);
-    return "message" in result ? c.text(result.message, result.status as 400) : c.body(null, 202);
+    // A call carrying W3C trace context joins the caller's trace (observability/observers/README.md).
+    const trace = m.observer.schedulerCallStarted(call.type, call.framework_id.value, c.req.header(traceparentHeader));
+    let status = 500;
+    try {
+      const result = handleCall(m, call, c.req.header(streamIdHeader) ?? null, trace);
+      status = result.status;
+      return "message" in result ? c.text(result.message, result.status as 400) : c.body(null, 202);
+    } finally {
+      m.observer.schedulerCallEnded(trace, status);
+    }
   });
 }
 

@@ -9,12 +9,14 @@ import { mountAgentSocket } from "./agent-ws.ts";
 import { checkReregisterDeadline, pingTick } from "./agents.ts";
 import type { MasterConfig } from "./config.ts";
 import { checkFailoverDeadlines, frameworkDisconnected } from "./frameworks.ts";
+import { masterGauges } from "./gauges.ts";
 import { MasterIds } from "./ids.ts";
 import { epochBase, StandaloneLeadership, type LeaderAddress, type Leadership, type LeadershipState } from "./leadership.ts";
 import { ipToNumber, Master } from "./master.ts";
 import { checkDrained } from "./operations.ts";
 import { mountOperatorEndpoints } from "./operator-http.ts";
 import { mountOperatorApi } from "./operator-v1.ts";
+import { noopMasterObserver, type MasterObserver } from "./observer.ts";
 import { FileRegistry, type Registry } from "./registry/index.ts";
 import { attachRoleSchedule } from "./role-schedule-file.ts";
 import { mountRoleScheduleApi } from "./role-schedule-http.ts";
@@ -31,6 +33,8 @@ export interface MasterStartOptions {
   leadership?: Leadership | ((service: MasterService) => Leadership);
   /** Defaults to the file registry in --work_dir. */
   registry?: Registry;
+  /** Spans and metrics of this master process (observability/observers); default none. */
+  observer?: MasterObserver;
 }
 
 /** One master process: leads (running a Master) or follows (redirecting), as its leadership says. */
@@ -46,8 +50,13 @@ export class MasterService {
     readonly ctx: ProcessContext,
     readonly config: MasterConfig,
     readonly registry: Registry,
+    readonly observer: MasterObserver = noopMasterObserver,
   ) {
     this.ids = new MasterIds(ctx.ids.uuid());
+    observer.bind({
+      leadership: () => ({ leading: this.active !== undefined, epoch: this.active?.epoch }),
+      gauges: () => (this.active === undefined ? undefined : masterGauges(this.active)),
+    });
   }
 
   /** Leadership changes are applied one at a time, in order. */
@@ -61,16 +70,27 @@ export class MasterService {
     if (state.leading) {
       if (this.active) return;
       this.leader = { ...this.address, id: this.ids.masterId };
+      const done = this.observer.leadershipChanging({ leading: true, kind: this.leadership.kind, masterId: this.ids.masterId, leader: undefined });
       const master = this.newMaster();
       this.active = master;
-      await master.start(state.epoch === undefined ? undefined : epochBase[this.leadership.kind] + state.epoch);
+      try {
+        await master.start(state.epoch === undefined ? undefined : epochBase[this.leadership.kind] + state.epoch);
+        done({ epoch: master.epoch, error: undefined });
+      } catch (error) {
+        done({ epoch: undefined, error });
+        throw error;
+      }
       return;
     }
     this.leader = state.leader;
     if (!this.active) return;
+    const leader = state.leader === undefined ? undefined : `${state.leader.hostname}:${state.leader.port}`;
+    const done = this.observer.leadershipChanging({ leading: false, kind: this.leadership.kind, masterId: this.ids.masterId, leader });
     this.ctx.logger.warn({ leader: state.leader }, "no longer the leader; stopping the master");
+    const epoch = this.active.epoch;
     this.active.stop();
     this.active = undefined;
+    done({ epoch, error: undefined });
   }
 
   private newMaster(): Master {
@@ -83,7 +103,9 @@ export class MasterService {
       uuids: this.ctx.ids,
       logger: this.ctx.logger,
       address: this.address,
+      observer: this.observer,
     });
+    m.roleSchedule.onEvent((event) => this.observer.roleWindowChanged(event));
     m.onPingTick = () => pingTick(m);
     m.onFrameworkStreamClosed = (frameworkId, streamId) => frameworkDisconnected(m, frameworkId, streamId);
     m.addHousekeeping(() => checkFailoverDeadlines(m));
@@ -114,7 +136,7 @@ export class MasterService {
 
 export async function startMaster(ctx: ProcessContext, config: MasterConfig, port: number, options: MasterStartOptions = {}): Promise<StartedMaster> {
   const registry = options.registry ?? FileRegistry.open(config.workDir);
-  const service = new MasterService(ctx, config, registry);
+  const service = new MasterService(ctx, config, registry, options.observer);
   const http = serveModeHttp(ctx, "master", port, (app) => mountRoutes(app, service), websocket);
   service.address = { hostname: config.hostname, ip: config.ip, port: Number(new URL(http.url).port) };
   const leadership = options.leadership;

@@ -3,6 +3,7 @@
 
 import type { Resources } from "../resources/index.ts";
 import type { FrameworkInfo, MasterToAgent, SchedulerEvent, TaskInfo, TaskState, TaskStatus } from "../wire/index.ts";
+import type { TraceRef } from "./observer.ts";
 import type { AgentRecord } from "./registry/index.ts";
 
 /** The agent's end of its WebSocket, as the master sees it. */
@@ -73,13 +74,19 @@ export interface TaskEntry {
   released: boolean;
 }
 
+/** An outstanding offer. It leaves `Master.offers` only through Master.endOffer. */
 export interface OfferEntry {
   id: string;
   frameworkId: string;
+  /** For the offer's span and metrics, taken when the offer is made. */
+  frameworkName: string;
   agentId: string;
+  hostname: string;
   role: string;
   resources: Resources;
   createdMonoMs: number;
+  /** The observer's handle of the allocation cycle that made the offer. */
+  cycle: TraceRef | undefined;
 }
 
 export function taskKey(frameworkId: string, taskId: string): string {
