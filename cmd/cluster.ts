@@ -6,6 +6,7 @@ import { onStopSignal, stopServices, version, withTimeout, type Service } from "
 import { startMode } from "./modes.ts";
 import { realClock, realIds, realRandom } from "../internal/runtime/index.ts";
 import { createLogger } from "../observability/logging/index.ts";
+import { createModeObservers } from "../observability/observers/index.ts";
 import { setupTelemetry } from "../observability/telemetry/index.ts";
 
 /** Telemetry and log flushing share what is left of the 5 s stop budget after services stop. */
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   const stopSignal = new Promise<string>((resolve) => onStopSignal(resolve));
   let services: Service[];
   try {
-    services = await startMode({ flags, logger, telemetry, clock: realClock, random: realRandom, ids: realIds });
+    services = await startMode({ flags, logger, telemetry, clock: realClock, random: realRandom, ids: realIds }, createModeObservers(telemetry, realClock));
   } catch (error) {
     logger.error({ err: error }, "start-up failed");
     console.error(`cluster: ${(error as Error).message}`);

@@ -10,21 +10,23 @@ import { masterConfigFromFlags, startMaster, type Leadership, type MasterService
 import { version, type ProcessContext, type Service } from "../internal/process/index.ts";
 import { createZkLeadership, masterInfoFor, zkMasterDetectorFactory } from "../internal/zk/client/index.ts";
 import { startZkLiteMode } from "../internal/zk/index.ts";
+import { noopModeObservers, type ModeObservers } from "../observability/observers/index.ts";
 
-export async function startMode(ctx: ProcessContext): Promise<Service[]> {
+/** `observers`: spans and metrics of each core (observability/observers); none by default. */
+export async function startMode(ctx: ProcessContext, observers: ModeObservers = noopModeObservers): Promise<Service[]> {
   const { flags } = ctx;
   switch (flags.mode) {
     case "master":
-      return (await startMaster(ctx, masterConfigFromFlags(flags), flags.number("port"), { leadership: masterLeadership(ctx) })).services;
+      return (await startMaster(ctx, masterConfigFromFlags(flags), flags.number("port"), { leadership: masterLeadership(ctx), observer: observers.master() })).services;
     case "agent":
       setZkDetectorFactory(zkMasterDetectorFactory({ logger: ctx.logger, clock: ctx.clock, random: ctx.random, detectionError: (message) => new DetectionError(message) }));
       return startAgent(ctx, agentConfigFromFlags(flags));
     case "cron":
-      return startCron(ctx, cronConfigFromFlags(flags));
+      return startCron(ctx, cronConfigFromFlags(flags), { observer: observers.cron() });
     case "zk-lite":
-      return startZkLiteMode(ctx);
+      return startZkLiteMode(ctx, { observer: observers.zk() });
     case "dev":
-      return startDev(ctx);
+      return startDev(ctx, observers);
   }
 }
 
@@ -48,17 +50,17 @@ function masterDefaults(workDir: string, ip: string): Flags {
   return outcome.flags;
 }
 
-async function startDev(ctx: ProcessContext): Promise<Service[]> {
+async function startDev(ctx: ProcessContext, observers: ModeObservers): Promise<Service[]> {
   const workDir = ctx.flags.optString("work_dir") ?? mkdtempSync(join(tmpdir(), "cluster-dev-"));
   ctx.logger.info({ work_dir: workDir }, "dev mode state directory");
   const services: Service[] = [];
   try {
     const masterFlags = masterDefaults(join(workDir, "master"), ctx.flags.string("ip"));
-    const started = await startMaster(ctx, masterConfigFromFlags(masterFlags), ctx.flags.number("port"));
+    const started = await startMaster(ctx, masterConfigFromFlags(masterFlags), ctx.flags.number("port"), { observer: observers.master() });
     services.push(...started.services);
     const master = new URL(started.services[0]!.url).host;
     services.push(...(await startAgent(ctx, agentConfigFromFlags(ctx.flags, { workDir: join(workDir, "agent"), master }))));
-    services.push(...(await startCron(ctx, cronConfigFromFlags(ctx.flags, { workDir: join(workDir, "cron"), master }))));
+    services.push(...(await startCron(ctx, cronConfigFromFlags(ctx.flags, { workDir: join(workDir, "cron"), master }), { observer: observers.cron() })));
   } catch (error) {
     for (const service of services) void service.stop();
     throw error;

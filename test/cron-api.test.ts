@@ -12,7 +12,7 @@ let cluster: CronCluster;
 let api: CronApi;
 
 beforeAll(async () => {
-  cluster = await startCronCluster();
+  cluster = await startCronCluster(undefined, { OTEL_SDK_DISABLED: "false" });
   api = new CronApi(cluster.cron.url);
 });
 afterAll(cleanupAll);
@@ -114,9 +114,10 @@ describe("process endpoints", () => {
     const flags = (await (await fetch(`${api.url}/flags`)).json()) as { flags: Record<string, string> };
     expect(flags.flags["failover_timeout"]).toBe("1weeks");
     const metrics = await (await fetch(`${api.url}/metrics`)).text();
-    expect(metrics).toContain("cron_leader 1");
-    expect(metrics).toContain("cron_subscribed 1");
-    expect(metrics).toMatch(/cron_runs_finished_total\{state="succeeded"\} [1-9]/);
+    expect(metrics).toMatch(/^cron_leader\{[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^cron_subscribed\{[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^cron_runs_finished_total\{state="succeeded"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^cron_run_lateness_seconds_count\{[^}]*\} [1-9]/m);
   });
 
   test("the framework is registered with the failover timeout and its name", async () => {

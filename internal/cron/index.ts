@@ -2,6 +2,8 @@
 // Other folders import only from here.
 
 export { startCron } from "./start.ts";
+export { CronMetrics } from "./metrics.ts";
+export { noopCronObserver, type CronObserver } from "./observer.ts";
 export { cronConfigFromFlags, type CronConfig, type CronConfigOverrides } from "./config.ts";
 export { CronCore, JobNotFoundError } from "./core.ts";
 export type { CoreSettings, Ready } from "./core-state.ts";

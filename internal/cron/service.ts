@@ -12,6 +12,7 @@ import { CronCore } from "./core.ts";
 import { readyIsEmpty, type Effect } from "./core-state.ts";
 import { launchesPerAcceptMax, reconcileBatchMax } from "./limits.ts";
 import type { CronMetrics } from "./metrics.ts";
+import type { CronObserver } from "./observer.ts";
 import type { Placement } from "./placement.ts";
 import type { CronStore } from "./store.ts";
 import { taskInfoFor } from "./task-info.ts";
@@ -31,6 +32,8 @@ export interface CronServiceDeps {
   random: Random;
   logger: Logger;
   metrics: CronMetrics;
+  /** Run transitions for metrics and spans. */
+  observer: CronObserver;
   /** This process's HTTP URL, advertised as the framework's webui_url. */
   url: string;
 }
@@ -218,7 +221,7 @@ export class CronService {
     const before = new Map([...ready.runs.keys()].map((id) => [id, this.lastSeen.get(id)]));
     await this.deps.store.commit(ready);
     for (const run of ready.runs.values()) {
-      this.deps.metrics.countRun(before.get(run.id), run);
+      this.deps.observer.runChanged(before.get(run.id), run);
       if (isFinalRunState(run.state)) this.lastSeen.delete(run.id);
       else this.lastSeen.set(run.id, run);
     }

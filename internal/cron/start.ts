@@ -10,18 +10,18 @@ import { mountCronApi } from "./api.ts";
 import type { CronConfig } from "./config.ts";
 import { FileLockLeadership } from "./leader-lock.ts";
 import { CronMetrics } from "./metrics.ts";
+import { noopCronObserver, type CronObserver } from "./observer.ts";
 import { CronService } from "./service.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
-export async function startCron(ctx: ProcessContext, config: CronConfig): Promise<Service[]> {
+/** `observer`: metrics and spans of runs (observability/observers); default none. */
+export async function startCron(ctx: ProcessContext, config: CronConfig, options: { observer?: CronObserver } = {}): Promise<Service[]> {
   mkdirSync(config.workDir, { recursive: true });
   const metrics = new CronMetrics();
-  const withMetrics: ProcessContext = {
-    ...ctx,
-    telemetry: { metricsText: async () => `${await ctx.telemetry.metricsText()}${metrics.text()}` },
-  };
-  const runner = new ElectionRunner(ctx, config, metrics);
-  const http = serveModeHttp(withMetrics, "cron", config.port, (app: Hono) => runner.mount(app));
+  const observer = options.observer ?? noopCronObserver;
+  observer.bind(metrics);
+  const runner = new ElectionRunner(ctx, config, metrics, observer);
+  const http = serveModeHttp(ctx, "cron", config.port, (app: Hono) => runner.mount(app));
   runner.start(http.url);
   return [
     {
@@ -54,6 +54,7 @@ class ElectionRunner {
     private readonly ctx: ProcessContext,
     private readonly config: CronConfig,
     private readonly metrics: CronMetrics,
+    private readonly observer: CronObserver,
   ) {}
 
   mount(app: Hono): void {
@@ -102,7 +103,7 @@ class ElectionRunner {
   /** Runs the service until it fails, leadership is lost, or the process stops; returns why. */
   private async lead(leadership: FileLockLeadership): Promise<string> {
     const store = SqliteStore.open(this.config.workDir, { runHistoryMax: this.config.runHistoryMax });
-    const service = new CronService({ config: this.config, store, clock: this.ctx.clock, random: this.ctx.random, logger: this.ctx.logger, metrics: this.metrics, url: this.url });
+    const service = new CronService({ config: this.config, store, clock: this.ctx.clock, random: this.ctx.random, logger: this.ctx.logger, metrics: this.metrics, observer: this.observer, url: this.url });
     try {
       await service.start();
       this.service = service;

@@ -16,3 +16,4 @@ export { OpCode, ErrorCode, EventType, KeeperState, Perms, CreateFlag, ZK_LITE_F
 export { digestId } from "./acl.ts";
 export { DataTree } from "./data-tree.ts";
 export { startZkLiteMode } from "./start-mode.ts";
+export { noopZkObserver, zkOpName, type ZkObserver } from "./observer.ts";

@@ -43,6 +43,7 @@ import {
   writeWatcherEvent,
   type SetWatchesRequest,
 } from "./records.ts";
+import { noopZkObserver, type ZkObserver } from "./observer.ts";
 import { SessionTracker } from "./session-tracker.ts";
 import { writeResult } from "./replies.ts";
 import { Storage } from "./storage.ts";
@@ -153,6 +154,7 @@ class ZkLiteServerImpl implements ZkLiteServer {
   private packetsSent = 0;
   private outstanding = 0;
   private readonly latency = new LatencyStats();
+  private readonly observer: ZkObserver;
   private expiredSessions = 0;
   private rejectedConnections = 0;
   private authFailed = 0;
@@ -168,6 +170,7 @@ class ZkLiteServerImpl implements ZkLiteServer {
   ) {
     this.words = enabledWords(options.fourLetterWordWhitelist);
     this.startedMs = deps.clock.monotonicMs();
+    this.observer = deps.observer ?? noopZkObserver;
   }
 
   async start(): Promise<void> {
@@ -212,6 +215,7 @@ class ZkLiteServerImpl implements ZkLiteServer {
     }
     this.scheduleExpiry();
     this.containerTimer = setInterval(() => this.sweepContainers(), options.containerCheckIntervalMs);
+    this.observer.bind(() => this.stats());
     deps.logger.info({ port: this.port, admin_port: this.adminPort, last_zxid: this.tree.lastZxid, sessions: this.tree.sessions.size }, "zk-lite: serving");
   }
 
@@ -362,7 +366,9 @@ class ZkLiteServerImpl implements ZkLiteServer {
   }
 
   private recordReply(conn: Connection, r: NonNullable<Outgoing["reply"]>, bytes: number): void {
-    const latencyMs = Math.max(0, Math.round(this.deps.clock.monotonicMs() - r.startMs));
+    const elapsedMs = Math.max(0, this.deps.clock.monotonicMs() - r.startMs);
+    this.observer.requestCompleted(r.opCode, elapsedMs, conn.sessionId);
+    const latencyMs = Math.round(elapsedMs);
     this.latency.add(latencyMs);
     conn.latency.add(latencyMs);
     conn.lastLatencyMs = latencyMs;

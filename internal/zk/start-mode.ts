@@ -2,11 +2,13 @@
 // HTTP server (--admin_port) beside /health, /metrics, /flags and /version.
 
 import { parseFourLetterWhitelist } from "./types.ts";
+import type { ZkObserver } from "./observer.ts";
 import { startZkLite } from "./server.ts";
 import { serveModeHttp, type ProcessContext, type Service } from "../process/index.ts";
 import { secureRandom } from "../runtime/index.ts";
 
-export async function startZkLiteMode(ctx: ProcessContext): Promise<Service[]> {
+/** `observer`: metrics and sampled request spans (observability/observers); default none. */
+export async function startZkLiteMode(ctx: ProcessContext, options: { observer?: ZkObserver } = {}): Promise<Service[]> {
   const { flags } = ctx;
   const tickTimeMs = flags.number("tick_time");
   const zk = await startZkLite(
@@ -24,7 +26,7 @@ export async function startZkLiteMode(ctx: ProcessContext): Promise<Service[]> {
       adminPort: null,
     },
     // Session passwords are secrets: they come from the CSPRNG, not the injected Random.
-    { clock: ctx.clock, random: secureRandom, logger: ctx.logger },
+    { clock: ctx.clock, random: secureRandom, logger: ctx.logger, ...(options.observer ? { observer: options.observer } : {}) },
   );
   const admin = serveModeHttp(ctx, "zk-lite admin", flags.number("admin_port"), (app) => {
     app.route("/", zk.adminRoutes());

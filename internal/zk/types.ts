@@ -1,4 +1,5 @@
 import type { Clock, Random } from "../runtime/index.ts";
+import type { ZkObserver } from "./observer.ts";
 
 /** The pino-like logger the server writes to: one event per call, fields first. */
 export interface ZkLogger {
@@ -47,6 +48,8 @@ export interface ZkLiteDeps {
   clock: Clock;
   random: Random;
   logger: ZkLogger;
+  /** Metrics and sampled spans (observability/observers); none when absent. */
+  observer?: ZkObserver;
 }
 
 export const ZK_LITE_DEFAULTS = {

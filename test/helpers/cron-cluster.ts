@@ -14,8 +14,8 @@ export interface TestCron {
 /** Fast retries and a short leader poll, so tests see failover and backoff in seconds. */
 export const cronTestFlags = ["--failure_retry=500ms", "--failure_retry_max=2secs", "--leader_poll_interval=200ms", "--reconciliation_interval=5secs"];
 
-export async function startTestCron(master: string, workDir = tempDir(), extra: string[] = []): Promise<TestCron> {
-  const proc = await startCluster(["--mode=cron", "--ip=127.0.0.1", "--port=0", `--master=${master}`, `--work_dir=${workDir}`, ...cronTestFlags, ...extra]);
+export async function startTestCron(master: string, workDir = tempDir(), extra: string[] = [], env: Record<string, string> = {}): Promise<TestCron> {
+  const proc = await startCluster(["--mode=cron", "--ip=127.0.0.1", "--port=0", `--master=${master}`, `--work_dir=${workDir}`, ...cronTestFlags, ...extra], { env });
   return { proc, url: proc.urls.get("cron")!, workDir };
 }
 
@@ -25,11 +25,11 @@ export interface CronCluster {
   cron: TestCron;
 }
 
-/** A master, one agent and one cron process. */
-export async function startCronCluster(agentResources = "cpus:4;mem:2048;disk:4096;ports:[31000-31010]"): Promise<CronCluster> {
+/** A master, one agent and one cron process (`cronEnv`: e.g. telemetry on for its /metrics). */
+export async function startCronCluster(agentResources = "cpus:4;mem:2048;disk:4096;ports:[31000-31010]", cronEnv: Record<string, string> = {}): Promise<CronCluster> {
   const master = await startTestMaster();
   const agent = await startTestAgent(master.address, [`--resources=${agentResources}`]);
-  const cron = await startTestCron(master.address);
+  const cron = await startTestCron(master.address, tempDir(), [], cronEnv);
   return { master, agentUrl: agent.url, cron };
 }
 
