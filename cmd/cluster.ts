@@ -47,7 +47,8 @@ async function main(): Promise<void> {
     logger.error({ err: error }, "start-up failed");
     console.error(`cluster: ${(error as Error).message}`);
     await logging.close();
-    process.exit(1);
+    // Flags that are fine alone but not together (--quorum against --masters) fail here, as bad flags.
+    process.exit(error instanceof FlagError ? 2 : 1);
   }
   for (const service of services) console.log(`${service.name}: ${service.url}`);
   logger.info({ version, instance_id: instanceId }, "started");

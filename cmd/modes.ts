@@ -7,6 +7,7 @@ import { agentConfigFromFlags, DetectionError, setZkDetectorFactory, startAgent 
 import { cronConfigFromFlags, startCron } from "../internal/cron/index.ts";
 import { parseCommandLine, type Flags } from "../internal/flags/index.ts";
 import { masterConfigFromFlags, startMaster, type Leadership, type MasterService } from "../internal/master/index.ts";
+import { createRaftMaster, raftMasterConfigFromFlags } from "../internal/master/raft/index.ts";
 import { version, type ProcessContext, type Service } from "../internal/process/index.ts";
 import { createZkLeadership, masterInfoFor, zkMasterDetectorFactory } from "../internal/zk/client/index.ts";
 import { startZkLiteMode } from "../internal/zk/index.ts";
@@ -17,7 +18,7 @@ export async function startMode(ctx: ProcessContext, observers: ModeObservers = 
   const { flags } = ctx;
   switch (flags.mode) {
     case "master":
-      return (await startMaster(ctx, masterConfigFromFlags(flags), flags.number("port"), { leadership: masterLeadership(ctx), observer: observers.master() })).services;
+      return startMasterMode(ctx, observers);
     case "agent":
       setZkDetectorFactory(zkMasterDetectorFactory({ logger: ctx.logger, clock: ctx.clock, random: ctx.random, detectionError: (message) => new DetectionError(message) }));
       return startAgent(ctx, agentConfigFromFlags(flags));
@@ -27,6 +28,26 @@ export async function startMode(ctx: ProcessContext, observers: ModeObservers = 
       return startZkLiteMode(ctx, { observer: observers.zk() });
     case "dev":
       return startDev(ctx, observers);
+  }
+}
+
+/** --masters: the built-in Raft among the masters; otherwise --zk or a single master. */
+async function startMasterMode(ctx: ProcessContext, observers: ModeObservers): Promise<Service[]> {
+  const config = masterConfigFromFlags(ctx.flags);
+  const port = ctx.flags.number("port");
+  const observer = observers.master();
+  const raft = raftMasterConfigFromFlags(ctx.flags);
+  if (raft === undefined) return (await startMaster(ctx, config, port, { leadership: masterLeadership(ctx), observer })).services;
+  const parts = createRaftMaster(ctx, raft, {
+    // A removed master stops the way SIGTERM stops it; a storage failure leaves nothing to trust.
+    onRemoved: () => process.kill(process.pid, "SIGTERM"),
+    onFatal: () => process.exit(1),
+  });
+  try {
+    return (await startMaster(ctx, config, port, { registry: parts.registry, leadership: parts.leadership, mount: parts.mount, observer })).services;
+  } catch (error) {
+    await parts.registry.close();
+    throw error;
   }
 }
 

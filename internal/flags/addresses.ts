@@ -35,6 +35,17 @@ export function checkMasterAddress(text: string): string | undefined {
     : `expected host:port, a comma list of host:port, zk://host:port[,host:port]/path or file:///path, got '${text}'`;
 }
 
+/** Masters in one --masters list; the Raft core's limit on members (voters plus learners). */
+export const mastersListMax = 15;
+
+export function checkMastersList(text: string): string | undefined {
+  const list = text.split(",").map((entry) => entry.trim());
+  if (!list.every(isHostPort)) return `expected a comma list of host:port, got '${text}'`;
+  if (new Set(list).size !== list.length) return `a master is listed twice in '${text}'`;
+  if (list.length > mastersListMax) return `at most ${mastersListMax} masters, got ${list.length}`;
+  return undefined;
+}
+
 /** Hides the password part of user:password@ in URLs, for /flags and logs. */
 export function redactUserInfo(text: string): string {
   return text.replace(/^([a-z]+:\/\/)([^@/]*)@/i, (_match, scheme: string) => `${scheme}[redacted]@`);

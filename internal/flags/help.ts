@@ -49,6 +49,7 @@ function describe(def: FlagDef): string {
 export function modeHelp(mode: Mode): string {
   const lines = [`Usage: cluster --mode=${mode} [flags]`, "", modeSummaries[mode], "", "Flags:"];
   for (const def of flagTable(mode)) {
+    if (def.hidden === true) continue;
     lines.push(`  --${def.name}${valueHint(def)}`);
     lines.push(`      ${describe(def)}`);
   }
@@ -73,6 +74,7 @@ export function flagReferenceMarkdown(): string {
   for (const mode of modes) {
     out.push(`### --mode=${mode}`, "", "| flag | default | meaning |", "|---|---|---|");
     for (const def of flagTable(mode)) {
+      if (def.hidden === true) continue;
       const shown = formatDefault(def);
       const cell = def.required ? "*required*" : shown === undefined ? "" : `\`${shown}\``;
       out.push(`| \`--${def.name}\` | ${cell} | ${def.help.replaceAll("|", "\\|")} |`);

@@ -1,6 +1,6 @@
 import { parseMinAllocatable } from "../allocator/index.ts";
 import { readRoleScheduleFile } from "../allocator/role-schedule/index.ts";
-import { checkZkUrl } from "./addresses.ts";
+import { checkMastersList, checkZkUrl } from "./addresses.ts";
 import { parseWeights } from "./weights.ts";
 import { workDirFlag } from "./shared-flags.ts";
 import type { FlagDef } from "./types.ts";
@@ -21,6 +21,7 @@ export function masterFlags(): FlagDef[] {
       min: 100,
       help: "ZooKeeper session timeout asked for with --zk; a leader that loses its session stops leading.",
     },
+    ...raftFlags(),
     ...allocationFlags(),
     {
       name: "agent_ping_timeout",
@@ -108,6 +109,52 @@ function allocationFlags(): FlagDef[] {
         return parsed.ok ? undefined : parsed.problem;
       },
       help: "An offer is made only if it holds at least one of these alternatives, separated by |.",
+    },
+  ];
+}
+
+/** --masters: the built-in Raft election among the masters (README "High availability"). */
+function raftFlags(): FlagDef[] {
+  return [
+    {
+      name: "masters",
+      kind: "string",
+      check: (value) => checkMastersList(String(value)),
+      help: "Every master as host:port, this one included (e.g. 10.0.0.1:5050,10.0.0.2:5050,10.0.0.3:5050): the masters elect a leader by Raft and replicate the registry among themselves. Absent: a single master with its registry in --work_dir.",
+    },
+    {
+      name: "quorum",
+      kind: "integer",
+      min: 1,
+      max: 15,
+      help: "With --masters: how many masters must hold a registry write before it counts, a majority of the list (2 of 3, 3 of 5); a different number refuses to start.",
+    },
+    {
+      name: "join",
+      kind: "boolean",
+      default: false,
+      help: "With --masters: join a running cluster (listed as the current masters plus this one) instead of founding one; the master asks the leader to add it, first as a learner catching up, then as a voter.",
+    },
+    {
+      name: "raft_heartbeat_interval",
+      kind: "duration",
+      default: 20,
+      min: 1,
+      help: "With --masters: the Raft tick; the leader sends a heartbeat to each master this often.",
+    },
+    {
+      name: "raft_election_timeout",
+      kind: "duration",
+      default: 200,
+      min: 3,
+      help: "With --masters: a master that hears nothing from the leader for between this and twice this starts an election; a leader that hears from no majority for this long steps down. At least 3 x --raft_heartbeat_interval.",
+    },
+    {
+      name: "raft_fault_injection",
+      kind: "boolean",
+      default: false,
+      hidden: true,
+      help: "Tests only: serve POST /api/internal/raft/faults, which drops Raft messages to and from the peers it names.",
     },
   ];
 }

@@ -15,6 +15,8 @@ export interface FlagDef {
   /** A default that depends on the machine (hostname, cpus); shown in help as this text. */
   defaultText?: string;
   required?: boolean;
+  /** Accepted but left out of --help and the README: test hooks. */
+  hidden?: boolean;
   /** Shown as "[redacted]" by /flags. */
   secret?: boolean;
   choices?: readonly string[];

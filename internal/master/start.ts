@@ -33,6 +33,8 @@ export interface MasterStartOptions {
   leadership?: Leadership | ((service: MasterService) => Leadership);
   /** Defaults to the file registry in --work_dir. */
   registry?: Registry;
+  /** Routes every master answers itself, leading or not (mounted before the follower's redirects). */
+  mount?: (app: Hono) => void;
   /** Spans and metrics of this master process (observability/observers); default none. */
   observer?: MasterObserver;
 }
@@ -137,7 +139,10 @@ export class MasterService {
 export async function startMaster(ctx: ProcessContext, config: MasterConfig, port: number, options: MasterStartOptions = {}): Promise<StartedMaster> {
   const registry = options.registry ?? FileRegistry.open(config.workDir);
   const service = new MasterService(ctx, config, registry, options.observer);
-  const http = serveModeHttp(ctx, "master", port, (app) => mountRoutes(app, service), websocket);
+  const http = serveModeHttp(ctx, "master", port, (app) => {
+    options.mount?.(app);
+    mountRoutes(app, service);
+  }, websocket);
   service.address = { hostname: config.hostname, ip: config.ip, port: Number(new URL(http.url).port) };
   const leadership = options.leadership;
   service.leadership = typeof leadership === "function" ? leadership(service) : (leadership ?? new StandaloneLeadership());

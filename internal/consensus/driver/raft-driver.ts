@@ -99,6 +99,7 @@ export class RaftDriver {
   private inbox: Message[] = [];
   private proposals: Queued[] = [];
   private pendingTicks = 0;
+  private campaignRequested = false;
   private readonly pending = new Map<number, Pending>();
   private catchUps: CatchUp[] = [];
   private scheduled = false;
@@ -257,6 +258,16 @@ export class RaftDriver {
     this.kick();
   }
 
+  /**
+   * Campaigns on the next turn instead of waiting out an election timeout: a cluster of one at
+   * start-up, or an operator who knows the leader is gone. Ignored by a leader or a non-voter.
+   */
+  campaign(): void {
+    if (this.stopped) return;
+    this.campaignRequested = true;
+    this.kick();
+  }
+
   transferLeadership(to: NodeId): boolean {
     if (this.stopped || this.processing) return false;
     const started = this.node.transferLeadership(to);
@@ -348,6 +359,10 @@ export class RaftDriver {
     this.pendingTicks = 0;
     for (let i = 0; i < ticks; i++) this.node.tick();
     if (ticks > 0) this.checkDeadlines();
+    if (this.campaignRequested) {
+      this.campaignRequested = false;
+      this.node.campaign();
+    }
     const inbox = this.inbox;
     this.inbox = [];
     for (const m of inbox) this.node.step(m);
