@@ -1,16 +1,15 @@
 // Electing one active cron process without ZooKeeper: the processes share --work_dir, and the one
-// holding an exclusive lock on `<work_dir>/cron-leader.lock` is the leader. The lock is SQLite's
-// (an open `BEGIN EXCLUSIVE` transaction), which rests on POSIX fcntl locks: the kernel drops it
-// the moment the holder's process dies, however it dies (SIGKILL included), so a standby polling
-// every `pollIntervalMs` takes over within about that long. A leader that is alive keeps the
-// lock, so two leaders at once are impossible on one machine — the property Nomad's periodic jobs
-// lacked around elections. Limits: only processes that see the same file with working POSIX locks
+// holding an exclusive flock(2) on `<work_dir>/cron-leader.lock` is the leader. The kernel drops
+// the lock the moment the holder's process dies, however it dies (SIGKILL included), so a standby
+// polling every `pollIntervalMs` takes over within about that long. A leader that is alive keeps
+// the lock, so two leaders at once are impossible on one machine — the property Nomad's periodic
+// jobs lacked around elections. Limits: only processes that see the same file with working locks
 // (one machine, or a shared filesystem that implements them; NFS often does not); a hung but
-// living leader is not replaced. Use --zk for processes on several machines.
+// living leader is not replaced. ZooKeeper (--zk) is the way for processes on several machines.
 
-import { Database } from "bun:sqlite";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tryLockExclusive, unlock } from "./flock.ts";
 
 export const leaderLockFile = "cron-leader.lock";
 export const leaderInfoFile = "cron-leader.json";
@@ -33,7 +32,7 @@ interface LeaderInfo {
 }
 
 export class FileLockLeadership implements Leadership {
-  private readonly db: Database;
+  private readonly fd: number;
   private held = false;
   private released = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -46,8 +45,7 @@ export class FileLockLeadership implements Leadership {
     private readonly pollIntervalMs: number,
     private readonly nowMs: () => number,
   ) {
-    this.db = new Database(join(workDir, leaderLockFile), { create: true });
-    this.db.exec("PRAGMA busy_timeout = 0");
+    this.fd = openSync(join(workDir, leaderLockFile), "a");
     // Only a process that dies loses an fcntl lock, and then it is gone: nothing to report.
     this.lost = new Promise<string>(() => {});
   }
@@ -55,12 +53,7 @@ export class FileLockLeadership implements Leadership {
   /** Tries once; true if this process now holds the lock. */
   tryAcquire(): boolean {
     if (this.held) return true;
-    try {
-      this.db.exec("BEGIN EXCLUSIVE");
-    } catch (error) {
-      if (error instanceof Error && /locked|busy/i.test(error.message)) return false;
-      throw error;
-    }
+    if (!tryLockExclusive(this.fd)) return false;
     this.held = true;
     this.writeInfo();
     return true;
@@ -107,9 +100,9 @@ export class FileLockLeadership implements Leadership {
     this.released = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.abandon?.();
-    if (this.held) this.db.exec("ROLLBACK");
+    if (this.held) unlock(this.fd);
     this.held = false;
-    this.db.close();
+    closeSync(this.fd);
     return Promise.resolve();
   }
 }
