@@ -14,6 +14,7 @@ import { Journal, type JournalSink } from "./journal.ts";
 import { masterConnectTimeoutMs, registerAnswerTimeoutMs, tasksPerRunMax } from "./limits.ts";
 import type { MasterDetector } from "./master-detector.ts";
 import { MasterLink, type MasterCommand, type RegisteredMessage } from "./master-link.ts";
+import type { AgentObserver } from "./observer.ts";
 import { AgentMetrics } from "./metrics.ts";
 import type { AgentInfoCheckpoint } from "./model.ts";
 import { agentInfoPath, epochPath, idProblem, latestAgentLink, tasksJournalPath } from "./paths.ts";
@@ -39,6 +40,8 @@ export interface AgentDeps {
   journalCompactBytesMin?: number;
   scheduleGc: (paths: string[], options?: { ifAbsent: boolean }) => void;
   files: SandboxFiles;
+  /** Task spans and status update metrics (observability/observers); none when absent. */
+  observer?: AgentObserver;
 }
 
 /** Start-up must stop: the message says what the operator can do. */
@@ -80,6 +83,7 @@ export class Agent {
       retryIntervalMaxMs: config.statusUpdateRetryIntervalMaxMs,
       journal: this.journalSink,
       send: (frameworkId, status) => this.link.send({ type: "STATUS_UPDATE", frameworkId, status }),
+      ...(deps.observer ? { observer: deps.observer } : {}),
     });
     this.tasks = new TaskManager({
       workDir: config.workDir,
@@ -339,6 +343,7 @@ export class Agent {
   }
 
   private handleRunTasks(message: RunTasks): void {
+    this.deps.observer?.runTasksReceived(message.frameworkId, message.tasks.map((task) => task.task_id?.value ?? ""), message.traceparent);
     if (message.tasks.length === 0 || message.tasks.length > tasksPerRunMax) {
       this.refuse("RUN_TASKS", `a RUN_TASKS must carry 1 to ${tasksPerRunMax} tasks, got ${message.tasks.length}`);
       return;

@@ -5,7 +5,8 @@ import type { Hono } from "hono";
 import type { Clock } from "../runtime/index.ts";
 import type { Attributes } from "../resources/index.ts";
 import type { Agent } from "./agent.ts";
-import type { Containerizer } from "./containerizer/types.ts";
+import type { Containerizer, ResourceStatistics } from "./containerizer/types.ts";
+import type { TaskRecord } from "./model.ts";
 import { agentMetricsSnapshot, agentStateJson, type StateInput } from "./state-json.ts";
 
 export interface EndpointDeps {
@@ -59,21 +60,27 @@ function metricsSnapshot(deps: EndpointDeps): Record<string, number> {
 
 /** Mesos's /monitor/statistics: one entry per running executor (here: per running task). */
 async function monitorStatistics(deps: EndpointDeps): Promise<unknown[]> {
-  const running = [...deps.agent.tasks.tasks.values()].filter((task) => task.phase === "running" || task.phase === "killing");
+  return (await runningTaskStatistics(deps.agent, deps.containerizer)).map(({ task, statistics }) => {
+    const { checkpoint } = task;
+    const group = checkpoint.executor !== undefined;
+    return {
+      executor_id: checkpoint.executorId,
+      executor_name: group ? (checkpoint.executor?.name ?? checkpoint.executorId) : `Command Executor (Task: ${task.taskId})`,
+      framework_id: task.frameworkId,
+      source: group ? (checkpoint.executor?.source ?? checkpoint.executorId) : task.taskId,
+      container_id: checkpoint.containerId,
+      statistics,
+    };
+  });
+}
+
+/** Container usage of every running (or killing) task; also the agent's container_* metrics. */
+export async function runningTaskStatistics(agent: Agent, containerizer: Containerizer): Promise<Array<{ task: TaskRecord; statistics: ResourceStatistics }>> {
+  const running = [...agent.tasks.tasks.values()].filter((task) => task.phase === "running" || task.phase === "killing");
   const entries = await Promise.all(
     running.map(async (task) => {
-      const statistics = await deps.containerizer.usage(task.checkpoint.containerId);
-      if (statistics === undefined) return undefined;
-      const { checkpoint } = task;
-      const group = checkpoint.executor !== undefined;
-      return {
-        executor_id: checkpoint.executorId,
-        executor_name: group ? (checkpoint.executor?.name ?? checkpoint.executorId) : `Command Executor (Task: ${task.taskId})`,
-        framework_id: task.frameworkId,
-        source: group ? (checkpoint.executor?.source ?? checkpoint.executorId) : task.taskId,
-        container_id: checkpoint.containerId,
-        statistics,
-      };
+      const statistics = await containerizer.usage(task.checkpoint.containerId);
+      return statistics === undefined ? undefined : { task, statistics };
     }),
   );
   return entries.filter((entry) => entry !== undefined);

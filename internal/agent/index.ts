@@ -13,3 +13,5 @@ export {
   type ZkDetectorFactory,
 } from "./master-detector.ts";
 export { registrationBackoffMaxMs } from "./limits.ts";
+export { noopAgentObserver, type AgentObserver, type AgentStateSource, type TaskUsage } from "./observer.ts";
+export type { ResourceStatistics } from "./containerizer/types.ts";

@@ -7,17 +7,21 @@ import { Agent, AgentStartError } from "./agent.ts";
 import { ensureDir } from "./checkpoint-io.ts";
 import { checkConfig, type AgentConfig } from "./config.ts";
 import { createContainerizer, type Containerizer } from "./containerizer/index.ts";
-import { mountAgentRoutes } from "./endpoints.ts";
+import { mountAgentRoutes, runningTaskStatistics } from "./endpoints.ts";
 import { AttachedPaths, createFilesApp } from "./files/index.ts";
 import { SandboxGc } from "./gc/index.ts";
 import { createMasterDetector } from "./master-detector.ts";
+import { noopAgentObserver, type AgentObserver, type AgentStateSource } from "./observer.ts";
 import { metaDir } from "./paths.ts";
 import { SandboxFiles } from "./sandbox-files.ts";
+import type { TaskState } from "../wire/index.ts";
 
 /** How often recover=cleanup looks whether the killed tasks are gone. */
 const cleanupPollMs = 50;
 
-export async function startAgent(ctx: ProcessContext, config: AgentConfig): Promise<Service[]> {
+/** `observer`: task spans and agent metrics (observability/observers); default none. */
+export async function startAgent(ctx: ProcessContext, config: AgentConfig, options: { observer?: AgentObserver } = {}): Promise<Service[]> {
+  const observer = options.observer ?? noopAgentObserver;
   checkConfig(config);
   const { logger } = ctx;
   logger.info({ resources: config.resources.toText(), attributes: config.attributes.length, work_dir: config.workDir, master: config.master }, "agent resources");
@@ -47,6 +51,7 @@ export async function startAgent(ctx: ProcessContext, config: AgentConfig): Prom
     version,
     exit,
     files,
+    observer,
     ...(config.journalCompactBytesMin === undefined ? {} : { journalCompactBytesMin: config.journalCompactBytesMin }),
     scheduleGc: (paths, options) => {
       for (const path of paths) {
@@ -55,6 +60,7 @@ export async function startAgent(ctx: ProcessContext, config: AgentConfig): Prom
       }
     },
   });
+  observer.bind(agentStateSource(agent, containerizer));
   try {
     agent.recoverCheckpoints();
     await agent.recoverContainers();
@@ -108,6 +114,19 @@ function serve(ctx: ProcessContext, config: AgentConfig, { agent, containerizer,
       await agent.stop();
       await http.stop();
     },
+  };
+}
+
+function agentStateSource(agent: Agent, containerizer: Containerizer): AgentStateSource {
+  return {
+    tasksByState: () => {
+      const counts = new Map<TaskState, number>();
+      for (const task of agent.tasks.tasks.values()) counts.set(task.state, (counts.get(task.state) ?? 0) + 1);
+      return counts;
+    },
+    pendingUpdates: () => agent.updates.pendingTotal(),
+    usage: async () =>
+      (await runningTaskStatistics(agent, containerizer)).map(({ task, statistics }) => ({ frameworkId: task.frameworkId, executorId: task.checkpoint.executorId, taskId: task.taskId, statistics })),
   };
 }
 

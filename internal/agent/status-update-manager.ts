@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import type { TaskStatus } from "../wire/index.ts";
 import { updateRetryIntervalMs } from "./backoff.ts";
 import type { JournalSink } from "./journal.ts";
+import type { AgentObserver } from "./observer.ts";
 import type { TaskJournalRecord } from "./task-journal.ts";
 import type { AckOutcome, UpdateStream } from "./update-stream.ts";
 
@@ -21,6 +22,8 @@ export interface StatusUpdateManagerOptions {
   journal: JournalSink<TaskJournalRecord>;
   /** Sends one update to the master; false when there is no registered connection. */
   send(frameworkId: string, status: TaskStatus): boolean;
+  /** Updates made, sent, resent and acknowledged, for spans and metrics. */
+  observer?: AgentObserver;
 }
 
 interface Entry {
@@ -71,6 +74,7 @@ export class StatusUpdateManager {
     if (problem !== undefined) return problem;
     this.options.journal.append({ type: "UPDATE", frameworkId: entry.frameworkId, taskId: entry.taskId, status });
     entry.stream.append(status);
+    this.options.observer?.statusUpdate(entry.frameworkId, entry.taskId, status);
     if (entry.stream.pendingCount() === 1) this.sendWhenDurable(entry);
     return undefined;
   }
@@ -84,6 +88,7 @@ export class StatusUpdateManager {
     }
     const outcome = entry.stream.ack(uuid);
     if (outcome.kind !== "acked") return outcome;
+    this.options.observer?.statusUpdateAcknowledged(entry.frameworkId, entry.taskId, uuid);
     clearTimeout(entry.timer);
     entry.timer = undefined;
     entry.resends = 0;
@@ -137,6 +142,7 @@ export class StatusUpdateManager {
     const head = entry.stream.head();
     if (head === undefined) return;
     if (!this.options.send(entry.frameworkId, head)) return;
+    this.options.observer?.statusUpdateSent(entry.frameworkId, entry.taskId, head.uuid ?? "", entry.resends);
     this.options.logger.debug(
       { framework_id: entry.frameworkId, task_id: entry.taskId, state: head.state, uuid: head.uuid, resends: entry.resends },
       "status update sent",
