@@ -111,6 +111,7 @@ export class Agent {
         backoffMaxMs: config.registrationBackoffMaxMs,
         connectTimeoutMs: masterConnectTimeoutMs,
         registerAnswerTimeoutMs,
+        clock: deps.clock,
       },
       {
         registerFrame: () => this.registerFrame(),

@@ -23,11 +23,36 @@ test("host:port is the leader", async () => {
   expect(await createMasterDetector("m1:5050").detect()).toBe("m1:5050");
 });
 
-test("a list asks each master for the leader and follows the 307", async () => {
+test("a list asks every master for the leader at once and follows the 307", async () => {
   const asked: string[] = [];
   const fetch = fakeFetch({ "m2:5050": { status: 307, location: "//m3:5050" } }, asked);
   expect(await createMasterDetector("m1:5050,m2:5050,m3:5050", { fetch }).detect()).toBe("m3:5050");
-  expect(asked).toEqual(["m1:5050", "m2:5050"]);
+  expect(asked).toEqual(["m1:5050", "m2:5050", "m3:5050"]);
+});
+
+test("a master that never answers does not hold up the one that does", async () => {
+  const answering = fakeFetch({ "m2:5050": { status: 307, location: "//m2:5050" } });
+  const fetch = (url: string): Promise<Response> => (url.includes("m1:5050") ? new Promise<Response>(() => {}) : answering(url));
+  const started = performance.now();
+  expect(await createMasterDetector("m1:5050,m2:5050", { fetch, redirectTimeoutMs: 5000 }).detect()).toBe("m2:5050");
+  expect(performance.now() - started).toBeLessThan(1000);
+});
+
+test("leaderElsewhere: another master's leader counts once it confirms it leads", async () => {
+  const answers: Record<string, { status: number; location?: string }> = {
+    "m1:5050": { status: 307, location: "//m1:5050" },
+    "m2:5050": { status: 307, location: "//m1:5050" },
+    "m3:5050": { status: 307, location: "//m1:5050" },
+  };
+  const detector = createMasterDetector("m1:5050,m2:5050,m3:5050", { fetch: fakeFetch(answers) });
+  expect(await detector.leaderElsewhere!("m1:5050")).toBeUndefined();
+  answers["m2:5050"] = { status: 307, location: "//m3:5050" };
+  answers["m3:5050"] = { status: 503 };
+  // m2 names m3, but m3 does not lead (yet): stay.
+  expect(await detector.leaderElsewhere!("m1:5050")).toBeUndefined();
+  answers["m3:5050"] = { status: 307, location: "//m3:5050" };
+  const found = [await detector.leaderElsewhere!("m1:5050"), await detector.leaderElsewhere!("m1:5050")];
+  expect(found).toContain("m3:5050");
 });
 
 test("a list with no leader is a DetectionError naming each master's answer", async () => {

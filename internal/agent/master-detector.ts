@@ -10,6 +10,11 @@ export interface MasterDetector {
   detect(): Promise<string>;
   /** What the operator gave, for logs. */
   readonly description: string;
+  /**
+   * Lists only: asks one other member where the leader is; a different leader that confirms it
+   * leads is returned (the one we are connected to may be frozen or cut off and not know yet).
+   */
+  leaderElsewhere?(current: string): Promise<string | undefined>;
   close(): void;
 }
 
@@ -82,12 +87,15 @@ class StaticDetector implements MasterDetector {
 }
 
 /**
- * Asks each master in turn where the leader is. Mesos's /master/redirect answers 307 with
- * `Location: //host:port` (the leader answers with itself) and 503 while there is no leader.
+ * Asks the masters where the leader is, all at once, and takes the first answer naming one: a
+ * member that is frozen or cut off costs nothing while another answers. Mesos's /master/redirect
+ * answers 307 with `Location: //host:port` (the leader answers with itself) and 503 while there
+ * is no leader.
  */
 class RedirectDetector implements MasterDetector {
   private readonly fetch: FetchLike;
   private readonly timeoutMs: number;
+  private probes = 0;
 
   constructor(
     private readonly addresses: readonly string[],
@@ -101,14 +109,30 @@ class RedirectDetector implements MasterDetector {
     return this.addresses.join(",");
   }
 
-  async detect(): Promise<string> {
-    const problems: string[] = [];
-    for (const address of this.addresses) {
-      const answer = await this.askOne(address);
-      if (answer.leader !== undefined) return answer.leader;
-      problems.push(`${address}: ${answer.problem}`);
-    }
-    throw new DetectionError(`no leading master found (${problems.join("; ")})`);
+  detect(): Promise<string> {
+    const problems = new Array<string>(this.addresses.length);
+    let unanswered = this.addresses.length;
+    return new Promise((resolve, reject) => {
+      this.addresses.forEach((address, i) => {
+        void this.askOne(address).then((answer) => {
+          if (answer.leader !== undefined) resolve(answer.leader);
+          else problems[i] = `${address}: ${answer.problem}`;
+          unanswered -= 1;
+          if (unanswered === 0) reject(new DetectionError(`no leading master found (${problems.filter(Boolean).join("; ")})`));
+        });
+      });
+    });
+  }
+
+  async leaderElsewhere(current: string): Promise<string | undefined> {
+    const others = this.addresses.filter((address) => address !== current);
+    const member = others[this.probes++ % Math.max(1, others.length)];
+    if (member === undefined) return undefined;
+    const named = await this.askOne(member);
+    if (named.leader === undefined || named.leader === current) return undefined;
+    // A follower's news could be stale; the named master must say it leads.
+    const confirmed = await this.askOne(named.leader);
+    return confirmed.leader === named.leader ? named.leader : undefined;
   }
 
   private async askOne(address: string): Promise<{ leader?: string; problem: string }> {

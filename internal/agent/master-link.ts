@@ -3,7 +3,7 @@
 // drops or the pings stop, find the leader again after a randomized, doubling backoff.
 
 import type { Logger } from "pino";
-import type { Random } from "../runtime/index.ts";
+import type { Clock, Random } from "../runtime/index.ts";
 import {
   agentFrameBytesMax,
   agentProtocolPath,
@@ -11,7 +11,8 @@ import {
   type MasterToAgent,
 } from "../wire/index.ts";
 import { registrationDelayMs } from "./backoff.ts";
-import type { MasterDetector } from "./master-detector.ts";
+import { LeaderWatch } from "./leader-watch.ts";
+import { DetectionError, type MasterDetector } from "./master-detector.ts";
 
 export type MasterCommand = Extract<MasterToAgent, { type: "RUN_TASKS" | "KILL_TASK" | "ACK_UPDATE" | "SHUTDOWN_FRAMEWORK" }>;
 export type RegisteredMessage = Extract<MasterToAgent, { type: "REGISTERED" }>;
@@ -37,7 +38,18 @@ export interface MasterLinkOptions {
   backoffMaxMs: number;
   connectTimeoutMs: number;
   registerAnswerTimeoutMs: number;
+  /** For the quick retries after losing a leader; without it they are off. */
+  clock?: Clock;
 }
+
+/**
+ * After a registered connection ends, detection that finds no leader is retried this often (with
+ * jitter) rather than with the doubling backoff, for up to `leaderLossPollWindowMs`: an election
+ * takes a few hundred milliseconds, and a backoff doubled meanwhile would keep the agent away for
+ * seconds after the new leader is up.
+ */
+export const leaderLossPollMs = 100;
+export const leaderLossPollWindowMs = 10_000;
 
 export class MasterLink {
   private stopped = false;
@@ -50,6 +62,10 @@ export class MasterLink {
   private loop: Promise<void> | undefined;
   /** Silence after which the master counts as lost: its ping interval times its allowed misses. */
   private silenceMs = 0;
+  private readonly leaderWatch: LeaderWatch;
+  /** Monotonic time the last registered connection ended; undefined before any. */
+  private leaderLostAtMs: number | undefined;
+  private detectionFailed = false;
 
   constructor(
     private readonly options: MasterLinkOptions,
@@ -58,6 +74,7 @@ export class MasterLink {
     if (!(options.backoffFactorMs > 0 && options.backoffMaxMs >= options.backoffFactorMs)) {
       throw new Error(`MasterLink: backoff factor ${options.backoffFactorMs} and max ${options.backoffMaxMs} do not fit`);
     }
+    this.leaderWatch = new LeaderWatch(options.detector, options.logger);
   }
 
   start(): void {
@@ -90,13 +107,26 @@ export class MasterLink {
   }
 
   private async run(): Promise<void> {
+    let pollSoon = false;
     while (!this.stopped) {
-      const delayMs = registrationDelayMs(this.attempt, this.options.backoffFactorMs, this.options.backoffMaxMs, this.options.random);
+      const delayMs = pollSoon
+        ? Math.floor(leaderLossPollMs * (0.5 + this.options.random.next()))
+        : registrationDelayMs(this.attempt, this.options.backoffFactorMs, this.options.backoffMaxMs, this.options.random);
       await this.sleep(delayMs);
       if (this.stopped) break;
+      this.detectionFailed = false;
       const wasRegistered = await this.connectOnce();
+      const clock = this.options.clock;
+      if (wasRegistered && clock !== undefined) this.leaderLostAtMs = clock.monotonicMs();
+      pollSoon = !wasRegistered && this.detectionFailed && this.withinLeaderLossWindow();
+      if (pollSoon) continue;
       this.attempt = wasRegistered ? 0 : this.attempt + 1;
     }
+  }
+
+  private withinLeaderLossWindow(): boolean {
+    const clock = this.options.clock;
+    return clock !== undefined && this.leaderLostAtMs !== undefined && clock.monotonicMs() - this.leaderLostAtMs < leaderLossPollWindowMs;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -116,6 +146,7 @@ export class MasterLink {
     try {
       address = await this.options.detector.detect();
     } catch (error) {
+      this.detectionFailed = error instanceof DetectionError;
       this.options.logger.warn({ master: this.options.detector.description, err: error, attempt: this.attempt }, "no leading master found");
       return false;
     }
@@ -143,6 +174,7 @@ export class MasterLink {
       if (ended) return;
       ended = true;
       clearTimeout(watchdog);
+      this.leaderWatch.stop();
       const wasRegistered = this.registered;
       this.registered = false;
       this.socket = undefined;
@@ -164,6 +196,7 @@ export class MasterLink {
       if (outcome.kind === "registered") {
         everRegistered = true;
         arm(outcome.silenceMs, "no ping from master, finding the leader again");
+        this.leaderWatch.start(address, () => end());
       } else if (outcome.kind === "ping" && this.registered) {
         arm(outcome.silenceMs ?? this.silenceMs, "no ping from master, finding the leader again");
       } else if (outcome.kind === "end") {
