@@ -21,7 +21,7 @@ export async function startMode(ctx: ProcessContext, observers: ModeObservers = 
       return startMasterMode(ctx, observers);
     case "agent":
       setZkDetectorFactory(zkMasterDetectorFactory({ logger: ctx.logger, clock: ctx.clock, random: ctx.random, detectionError: (message) => new DetectionError(message) }));
-      return startAgent(ctx, agentConfigFromFlags(flags));
+      return startAgent(ctx, agentConfigFromFlags(flags), { observer: observers.agent() });
     case "cron":
       return startCron(ctx, cronConfigFromFlags(flags), { observer: observers.cron() });
     case "zk-lite":
@@ -80,7 +80,7 @@ async function startDev(ctx: ProcessContext, observers: ModeObservers): Promise<
     const started = await startMaster(ctx, masterConfigFromFlags(masterFlags), ctx.flags.number("port"), { observer: observers.master() });
     services.push(...started.services);
     const master = new URL(started.services[0]!.url).host;
-    services.push(...(await startAgent(ctx, agentConfigFromFlags(ctx.flags, { workDir: join(workDir, "agent"), master }))));
+    services.push(...(await startAgent(ctx, agentConfigFromFlags(ctx.flags, { workDir: join(workDir, "agent"), master }), { observer: observers.agent() })));
     services.push(...(await startCron(ctx, cronConfigFromFlags(ctx.flags, { workDir: join(workDir, "cron"), master }), { observer: observers.cron() })));
   } catch (error) {
     for (const service of services) void service.stop();

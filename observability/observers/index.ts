@@ -3,14 +3,17 @@
 // OpenTelemetry. With the SDK disabled every mode gets the cores' no-op observers.
 
 import type { Meter, Tracer } from "@opentelemetry/api";
+import { noopAgentObserver, type AgentObserver } from "../../internal/agent/index.ts";
 import { noopCronObserver, type CronObserver } from "../../internal/cron/index.ts";
 import { noopMasterObserver, type MasterObserver } from "../../internal/master/index.ts";
 import type { Clock } from "../../internal/runtime/index.ts";
 import { noopZkObserver, type ZkObserver } from "../../internal/zk/index.ts";
+import { createAgentObserver } from "./agent-observer.ts";
 import { createCronObserver } from "./cron-observer.ts";
 import { createMasterObserver } from "./master-observer.ts";
 import { createZkObserver } from "./zk-observer.ts";
 
+export { agentLaunchesPendingMax, agentUpdatesUnackedMax, containerUsageTasksMax, createAgentObserver } from "./agent-observer.ts";
 export { createCronObserver } from "./cron-observer.ts";
 export { createMasterObserver, launchSpanTaskIdsMax, roleWindowSpanEventsMax } from "./master-observer.ts";
 export { createZkObserver, zkRequestSpanSampleEvery } from "./zk-observer.ts";
@@ -18,6 +21,7 @@ export { createZkObserver, zkRequestSpanSampleEvery } from "./zk-observer.ts";
 /** One observer per core a process runs; each factory is called at most once per process. */
 export interface ModeObservers {
   master(): MasterObserver;
+  agent(): AgentObserver;
   zk(): ZkObserver;
   cron(): CronObserver;
 }
@@ -27,6 +31,7 @@ export function createModeObservers(telemetry: { readonly enabled: boolean; read
   const { meter, tracer } = telemetry;
   return {
     master: () => createMasterObserver({ meter, tracer, clock }),
+    agent: () => createAgentObserver({ meter, tracer }),
     zk: () => createZkObserver({ meter, tracer }),
     cron: () => createCronObserver({ meter, tracer }),
   };
@@ -34,6 +39,7 @@ export function createModeObservers(telemetry: { readonly enabled: boolean; read
 
 export const noopModeObservers: ModeObservers = {
   master: () => noopMasterObserver,
+  agent: () => noopAgentObserver,
   zk: () => noopZkObserver,
   cron: () => noopCronObserver,
 };
