@@ -59,7 +59,7 @@ export function resolveRaftMasterConfig(input: MastersInput): RaftMasterConfig {
   }
   const selfId = findSelf(members, input);
   const ticks = Math.round(input.electionTimeoutMs / input.heartbeatIntervalMs);
-  if (ticks < electionTimeoutHeartbeatsMin) {
+  if (input.electionTimeoutMs < electionTimeoutHeartbeatsMin * input.heartbeatIntervalMs) {
     throw new FlagError(
       `bad value for flag --raft_election_timeout: must be at least ${electionTimeoutHeartbeatsMin} x --raft_heartbeat_interval (${input.heartbeatIntervalMs}ms), got ${input.electionTimeoutMs}ms`,
     );
