@@ -9,6 +9,8 @@ import type { MasterDetector } from "./master-detector.ts";
 
 /** One GET /master/redirect to one other master per interval (two when it names another leader). */
 export const leaderCheckIntervalMs = 500;
+/** Each check's requests get this long: a master that takes longer is frozen or overloaded. */
+export const leaderCheckTimeoutMs = 500;
 
 export class LeaderWatch {
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -28,7 +30,7 @@ export class LeaderWatch {
     const timer = setInterval(() => {
       if (this.asking) return;
       this.asking = true;
-      void probe(current)
+      void probe(current, leaderCheckTimeoutMs)
         .then((leader) => {
           if (leader === undefined || this.timer !== timer) return;
           this.stop();

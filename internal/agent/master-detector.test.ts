@@ -45,13 +45,13 @@ test("leaderElsewhere: another master's leader counts once it confirms it leads"
     "m3:5050": { status: 307, location: "//m1:5050" },
   };
   const detector = createMasterDetector("m1:5050,m2:5050,m3:5050", { fetch: fakeFetch(answers) });
-  expect(await detector.leaderElsewhere!("m1:5050")).toBeUndefined();
+  expect(await detector.leaderElsewhere!("m1:5050", 1000)).toBeUndefined();
   answers["m2:5050"] = { status: 307, location: "//m3:5050" };
   answers["m3:5050"] = { status: 503 };
   // m2 names m3, but m3 does not lead (yet): stay.
-  expect(await detector.leaderElsewhere!("m1:5050")).toBeUndefined();
+  expect(await detector.leaderElsewhere!("m1:5050", 1000)).toBeUndefined();
   answers["m3:5050"] = { status: 307, location: "//m3:5050" };
-  const found = [await detector.leaderElsewhere!("m1:5050"), await detector.leaderElsewhere!("m1:5050")];
+  const found = [await detector.leaderElsewhere!("m1:5050", 1000), await detector.leaderElsewhere!("m1:5050", 1000)];
   expect(found).toContain("m3:5050");
 });
 

@@ -14,7 +14,7 @@ export interface MasterDetector {
    * Lists only: asks one other member where the leader is; a different leader that confirms it
    * leads is returned (the one we are connected to may be frozen or cut off and not know yet).
    */
-  leaderElsewhere?(current: string): Promise<string | undefined>;
+  leaderElsewhere?(current: string, timeoutMs: number): Promise<string | undefined>;
   close(): void;
 }
 
@@ -124,23 +124,25 @@ class RedirectDetector implements MasterDetector {
     });
   }
 
-  async leaderElsewhere(current: string): Promise<string | undefined> {
+  async leaderElsewhere(current: string, timeoutMs: number): Promise<string | undefined> {
+    // `current` may be written differently from its list entry (the leader's hostname): then the
+    // rotation includes it, and the short timeout bounds what asking a frozen leader costs.
     const others = this.addresses.filter((address) => address !== current);
     const member = others[this.probes++ % Math.max(1, others.length)];
     if (member === undefined) return undefined;
-    const named = await this.askOne(member);
+    const named = await this.askOne(member, timeoutMs);
     if (named.leader === undefined || named.leader === current) return undefined;
     // A follower's news could be stale; the named master must say it leads.
-    const confirmed = await this.askOne(named.leader);
+    const confirmed = await this.askOne(named.leader, timeoutMs);
     return confirmed.leader === named.leader ? named.leader : undefined;
   }
 
-  private async askOne(address: string): Promise<{ leader?: string; problem: string }> {
+  private async askOne(address: string, timeoutMs = this.timeoutMs): Promise<{ leader?: string; problem: string }> {
     let response: Response;
     try {
       response = await this.fetch(`http://${address}/master/redirect`, {
         redirect: "manual",
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       return { problem: (error as Error).message };
