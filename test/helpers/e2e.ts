@@ -12,9 +12,10 @@ export interface TestMaster {
   workDir: string;
 }
 
-export async function startTestMaster(extra: string[] = [], workDir = tempDir()): Promise<TestMaster> {
+/** `env`: extra environment, e.g. OTEL_* to turn telemetry on (it is off by default in tests). */
+export async function startTestMaster(extra: string[] = [], workDir = tempDir(), env: Record<string, string> = {}): Promise<TestMaster> {
   const defaults = ["--ip=127.0.0.1", "--port=0", `--work_dir=${workDir}`, "--allocation_interval=100ms", "--framework_heartbeat_interval=1secs"];
-  const proc = await startCluster(["--mode=master", ...withOverrides(defaults, extra)]);
+  const proc = await startCluster(["--mode=master", ...withOverrides(defaults, extra)], { env });
   const url = proc.urls.get("master")!;
   return { proc, url, address: new URL(url).host, workDir };
 }
@@ -25,7 +26,7 @@ function withOverrides(defaults: string[], extra: string[]): string[] {
   return [...defaults.filter((flag) => !given.has(flag.split("=")[0])), ...extra];
 }
 
-export async function startTestAgent(master: string, extra: string[] = [], workDir = tempDir()): Promise<{ proc: RunningCluster; url: string; workDir: string }> {
+export async function startTestAgent(master: string, extra: string[] = [], workDir = tempDir(), env: Record<string, string> = {}): Promise<{ proc: RunningCluster; url: string; workDir: string }> {
   const defaults = [
     "--ip=127.0.0.1",
     "--port=0",
@@ -37,7 +38,7 @@ export async function startTestAgent(master: string, extra: string[] = [], workD
     "--status_update_retry_interval_max=2secs",
     "--registration_backoff_factor=100ms",
   ];
-  const proc = await startCluster(["--mode=agent", ...withOverrides(defaults, extra)]);
+  const proc = await startCluster(["--mode=agent", ...withOverrides(defaults, extra)], { env });
   return { proc, url: proc.urls.get("agent")!, workDir };
 }
 
