@@ -8,9 +8,13 @@ import type { JobDefaults } from "./job-json.ts";
 
 export interface CronConfig {
   workDir: string;
-  /** Masters as host:port (tried in turn; redirects followed). */
+  /** Masters as host:port (tried in turn; redirects followed); empty with masterZk. */
   masters: string[];
+  /** --master=zk://...: the leading master is found in ZooKeeper (and followed when it changes). */
+  masterZk: string | undefined;
+  /** --zk: elect the cron leader and keep the state in ZooKeeper instead of --work_dir. */
   zk: string | undefined;
+  zkSessionTimeoutMs: number;
   ip: string;
   port: number;
   hostname: string;
@@ -37,8 +41,10 @@ export function cronConfigFromFlags(flags: Flags, overrides: CronConfigOverrides
   const master = overrides.master ?? (dev ? `127.0.0.1:${flags.number("port")}` : flags.string("master"));
   const config: CronConfig = {
     workDir: overrides.workDir ?? (dev ? join(flags.string("work_dir"), "cron") : flags.string("work_dir")),
-    masters: masterList(master),
+    masters: master.startsWith("zk://") ? [] : masterList(master),
+    masterZk: master.startsWith("zk://") ? master : undefined,
     zk: optionalString(flags, "zk"),
+    zkSessionTimeoutMs: numberFlag(flags, "zk_session_timeout"),
     ip: flags.string("ip"),
     port: overrides.port ?? flags.number(dev ? "cron_port" : "port"),
     hostname: flags.string("hostname"),
@@ -72,11 +78,8 @@ export function checkConfig(config: CronConfig): void {
   if (config.core.failureRetryMs > config.core.failureRetryMaxMs) {
     throw new Error(`--failure_retry (${formatDurationMs(config.core.failureRetryMs)}) is longer than --failure_retry_max (${formatDurationMs(config.core.failureRetryMaxMs)})`);
   }
-  if (config.zk !== undefined) {
-    throw new Error("--zk: ZooKeeper election is not available in this build yet; share --work_dir between cron processes on one machine instead");
-  }
-  if (config.masters.some((m) => m.startsWith("zk://") || m.startsWith("file://"))) {
-    throw new Error("--master: cron needs host:port or a comma list of host:port (zk:// and file:// master detection are not available to it yet)");
+  if (config.masters.some((m) => m.startsWith("file://"))) {
+    throw new Error("--master: cron takes host:port, a comma list of host:port or zk://host:port/path (file:// is not supported)");
   }
 }
 

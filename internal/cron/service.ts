@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import { NotSubscribedError, SchedulerClient, SchedulerSubscribeError } from "../framework/index.ts";
 import type { Clock, Random } from "../runtime/index.ts";
+import { ZkMasterDetector } from "../zk/client/index.ts";
 import type { FrameworkInfo, Offer, SchedulerEvent, TaskStatus } from "../wire/index.ts";
 import type { CronConfig } from "./config.ts";
 import { CronCore } from "./core.ts";
@@ -58,6 +59,9 @@ export class CronService {
   /** The last persisted version of each active run, for counting transitions in metrics. */
   private readonly lastSeen = new Map<string, RunRecord>();
   private suppressed = false;
+  private masterDetector: ZkMasterDetector | undefined;
+  /** The master subscribed to when it came from ZooKeeper. */
+  private masterAddress: string | undefined;
   private stopped = false;
   private frameworkId: string | undefined;
   private failure: ((error: Error) => void) | undefined;
@@ -80,16 +84,49 @@ export class CronService {
     this.frameworkId = stored.frameworkId;
     this.updateGauges();
     this.deps.logger.info({ jobs: stored.jobs.length, active_runs: stored.activeRuns.length, framework_id: stored.frameworkId }, "cron state loaded");
-    this.client = new SchedulerClient({
-      masters: this.deps.config.masters,
+    await this.connect(await this.initialMasters());
+    this.reconcileTimer = setInterval(() => this.enqueue(() => this.reconcile(false)), this.deps.config.reconcileIntervalMs);
+    this.enqueue(() => this.step());
+  }
+
+  /** The masters to subscribe to: the list given, or the leader found under --master=zk://. */
+  private async initialMasters(): Promise<string[]> {
+    const zkUrl = this.deps.config.masterZk;
+    if (zkUrl === undefined) return this.deps.config.masters;
+    const detector = new ZkMasterDetector(zkUrl, { logger: this.deps.logger, clock: this.deps.clock, random: this.deps.random });
+    this.masterDetector = detector;
+    const leader = await detector.detect();
+    detector.onLeaderChange((next) => {
+      if (next?.address === undefined || next.address === this.masterAddress) return;
+      void this.enqueue(() => this.switchMaster(next.address!));
+    });
+    return [leader];
+  }
+
+  /** A new leading master in ZooKeeper: subscribe to it (the framework id carries over). */
+  private async switchMaster(address: string): Promise<void> {
+    this.deps.logger.info({ master: address, previous: this.masterAddress }, "leading master changed; subscribing to it");
+    const old = this.client;
+    this.client = undefined;
+    await old?.close();
+    this.held.clear();
+    await this.connect([address]);
+  }
+
+  /** Starts a SchedulerClient on `masters`; its fatal end fails the service. */
+  private async connect(masters: string[]): Promise<void> {
+    this.masterAddress = masters.length === 1 ? masters[0] : undefined;
+    const client = new SchedulerClient({
+      masters,
       frameworkInfo: this.frameworkInfo(),
       clock: this.deps.clock,
       random: this.deps.random,
       logger: this.deps.logger,
       onEvent: (event) => this.receive(event),
     });
-    void this.client.done.then(async (error) => {
-      if (error === undefined || this.stopped) return;
+    this.client = client;
+    void client.done.then(async (error) => {
+      if (error === undefined || this.stopped || this.client !== client) return;
       if (error instanceof SchedulerSubscribeError && error.status === 403 && /removed/i.test(error.message) && this.frameworkId !== undefined) {
         // The master tore the framework down (its failover timeout passed): our id is dead for
         // good, so the next leader registers anew and reconciles its runs under the new id.
@@ -98,13 +135,12 @@ export class CronService {
       }
       this.fail(error);
     });
-    this.client.subscribe().catch((error: unknown) => this.deps.logger.warn({ err: error }, "first subscription did not complete"));
-    this.reconcileTimer = setInterval(() => this.enqueue(() => this.reconcile(false)), this.deps.config.reconcileIntervalMs);
-    this.enqueue(() => this.step());
+    client.subscribe().catch((error: unknown) => this.deps.logger.warn({ err: error }, "subscription did not complete"));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.masterDetector?.close();
     if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
     if (this.reconcileTimer !== undefined) clearInterval(this.reconcileTimer);
     await this.client?.close();

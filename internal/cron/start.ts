@@ -8,7 +8,11 @@ import { backoffDelayMs } from "../framework/index.ts";
 import { serveModeHttp, type ProcessContext, type Service } from "../process/index.ts";
 import { mountCronApi } from "./api.ts";
 import type { CronConfig } from "./config.ts";
-import { FileLockLeadership } from "./leader-lock.ts";
+import { FileLockLeadership, type Leadership } from "./leader-lock.ts";
+import type { CronStore } from "./store.ts";
+import { ZkCronLeadership } from "./zk-leadership.ts";
+import { ZkStore } from "./zk-store.ts";
+import { parseZkUrl, redactZkUrl } from "../zk/client/index.ts";
 import { CronMetrics } from "./metrics.ts";
 import { noopCronObserver, type CronObserver } from "./observer.ts";
 import { CronService } from "./service.ts";
@@ -42,7 +46,7 @@ const leaderBackoffResetMs = 60_000;
 
 /** Contends for leadership and runs a CronService while it holds it. */
 class ElectionRunner {
-  private leadership: FileLockLeadership | undefined;
+  private leadership: (Leadership & { release(): Promise<void> }) | undefined;
   private service: CronService | undefined;
   private url = "";
   private stopping = false;
@@ -75,9 +79,9 @@ class ElectionRunner {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const leadership = new FileLockLeadership(this.config.workDir, this.url, this.config.leaderPollIntervalMs, () => this.ctx.clock.nowMs());
+      const leadership = this.newLeadership();
       this.leadership = leadership;
-      this.ctx.logger.info({ work_dir: this.config.workDir }, "cron contending for leadership");
+      this.ctx.logger.info({ work_dir: this.config.workDir, zk: this.config.zk === undefined ? undefined : redactZkUrl(this.config.zk) }, "cron contending for leadership");
       const acquired = await Promise.race([leadership.acquire().then(() => true), this.stopped.then(() => false)]);
       if (!acquired) break;
       this.ctx.logger.info({ url: this.url }, "cron elected leader");
@@ -100,9 +104,31 @@ class ElectionRunner {
     }
   }
 
+  /** A lock in --work_dir, or with --zk a ZooKeeper candidacy (a new session each time). */
+  private newLeadership(): FileLockLeadership | ZkCronLeadership {
+    const { config, ctx } = this;
+    if (config.zk === undefined) return new FileLockLeadership(config.workDir, this.url, config.leaderPollIntervalMs, () => ctx.clock.nowMs());
+    return new ZkCronLeadership(config.zk, this.url, config.hostname, {
+      logger: ctx.logger,
+      clock: ctx.clock,
+      random: ctx.random,
+      id: `cron-${ctx.ids.uuid()}`,
+      sessionTimeoutMs: config.zkSessionTimeoutMs,
+    });
+  }
+
+  /** The state where the leadership lives: cron.db in --work_dir, or ZooKeeper through the leader's session. */
+  private openStore(leadership: Leadership): CronStore {
+    const runHistoryMax = this.config.runHistoryMax;
+    if (leadership instanceof ZkCronLeadership) {
+      return new ZkStore(leadership.client, parseZkUrl(this.config.zk!).path, { runHistoryMax, fence: () => leadership.memberZnode() });
+    }
+    return SqliteStore.open(this.config.workDir, { runHistoryMax });
+  }
+
   /** Runs the service until it fails, leadership is lost, or the process stops; returns why. */
-  private async lead(leadership: FileLockLeadership): Promise<string> {
-    const store = SqliteStore.open(this.config.workDir, { runHistoryMax: this.config.runHistoryMax });
+  private async lead(leadership: Leadership): Promise<string> {
+    const store = this.openStore(leadership);
     const service = new CronService({ config: this.config, store, clock: this.ctx.clock, random: this.ctx.random, logger: this.ctx.logger, metrics: this.metrics, observer: this.observer, url: this.url });
     try {
       await service.start();
