@@ -12,7 +12,7 @@ import {
 } from "../wire/index.ts";
 import { registrationDelayMs } from "./backoff.ts";
 import { LeaderWatch } from "./leader-watch.ts";
-import { DetectionError, type MasterDetector } from "./master-detector.ts";
+import type { MasterDetector } from "./master-detector.ts";
 
 export type MasterCommand = Extract<MasterToAgent, { type: "RUN_TASKS" | "KILL_TASK" | "ACK_UPDATE" | "SHUTDOWN_FRAMEWORK" }>;
 export type RegisteredMessage = Extract<MasterToAgent, { type: "REGISTERED" }>;
@@ -43,10 +43,11 @@ export interface MasterLinkOptions {
 }
 
 /**
- * After a registered connection ends, detection that finds no leader is retried this often (with
- * jitter) rather than with the doubling backoff, for up to `leaderLossPollWindowMs`: an election
- * takes a few hundred milliseconds, and a backoff doubled meanwhile would keep the agent away for
- * seconds after the new leader is up.
+ * After a registered connection ends, an attempt that fails (no leader named yet, or the one named
+ * is the dead master the others have not yet given up on) is retried this often (with jitter)
+ * rather than with the doubling backoff, for up to `leaderLossPollWindowMs`: an election takes a
+ * few hundred milliseconds, and a backoff doubled meanwhile would keep the agent away for seconds
+ * after the new leader is up.
  */
 export const leaderLossPollMs = 100;
 export const leaderLossPollWindowMs = 10_000;
@@ -65,7 +66,6 @@ export class MasterLink {
   private readonly leaderWatch: LeaderWatch;
   /** Monotonic time the last registered connection ended; undefined before any. */
   private leaderLostAtMs: number | undefined;
-  private detectionFailed = false;
 
   constructor(
     private readonly options: MasterLinkOptions,
@@ -114,11 +114,10 @@ export class MasterLink {
         : registrationDelayMs(this.attempt, this.options.backoffFactorMs, this.options.backoffMaxMs, this.options.random);
       await this.sleep(delayMs);
       if (this.stopped) break;
-      this.detectionFailed = false;
       const wasRegistered = await this.connectOnce();
       const clock = this.options.clock;
       if (wasRegistered && clock !== undefined) this.leaderLostAtMs = clock.monotonicMs();
-      pollSoon = !wasRegistered && this.detectionFailed && this.withinLeaderLossWindow();
+      pollSoon = !wasRegistered && this.withinLeaderLossWindow();
       if (pollSoon) continue;
       this.attempt = wasRegistered ? 0 : this.attempt + 1;
     }
@@ -146,7 +145,6 @@ export class MasterLink {
     try {
       address = await this.options.detector.detect();
     } catch (error) {
-      this.detectionFailed = error instanceof DetectionError;
       this.options.logger.warn({ master: this.options.detector.description, err: error, attempt: this.attempt }, "no leading master found");
       return false;
     }
