@@ -32,7 +32,9 @@ test("finds itself by --ip:--port; ticks from the two timeouts; raft storage und
   const config = resolveRaftMasterConfig(base);
   expect(config.selfId).toBe("127.0.0.1:5060");
   expect(config.members).toEqual(["127.0.0.1:5050", "127.0.0.1:5060", "127.0.0.1:5070"]);
-  expect(config.electionTicks).toBe(10);
+  expect(config.tickIntervalMs).toBe(5);
+  expect(config.heartbeatTicks).toBe(4);
+  expect(config.electionTicks).toBe(40);
   expect(config.storageDir).toBe("/var/lib/cluster/raft");
 });
 

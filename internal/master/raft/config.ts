@@ -17,13 +17,23 @@ export interface RaftMasterConfig {
   readonly storageDir: string;
   readonly heartbeatIntervalMs: number;
   readonly electionTimeoutMs: number;
-  /** electionTimeoutMs in ticks of heartbeatIntervalMs (the core randomizes in [e, 2e)). */
+  /** The Raft tick: a fraction of the heartbeat interval (see ticksPerHeartbeat). */
+  readonly tickIntervalMs: number;
+  readonly heartbeatTicks: number;
+  /** electionTimeoutMs in ticks (the core randomizes in [e, 2e) ticks). */
   readonly electionTicks: number;
   readonly faultInjection: boolean;
 }
 
 /** The core's rule (assertConfig): a follower must hear more than two heartbeats per timeout. */
 export const electionTimeoutHeartbeatsMin = 3;
+/**
+ * Ticks per heartbeat. The core draws election timeouts in whole ticks from [e, 2e); with one tick
+ * per 20 ms heartbeat and a 200 ms timeout that is only ten values, so two followers of a dead
+ * leader drew the same one often enough to split the vote and add a whole timeout to the
+ * failover (p95 521 ms in bench/failover.ts). Four ticks per heartbeat give forty values.
+ */
+export const ticksPerHeartbeat = 4;
 
 /** The number of masters that makes a majority of `count`: what Raft waits for. */
 export function majorityOf(count: number): number {
@@ -58,7 +68,7 @@ export function resolveRaftMasterConfig(input: MastersInput): RaftMasterConfig {
     throw new FlagError(`bad value for flag --quorum: a majority of the ${members.length} masters in --masters is ${majority}, got ${input.quorum}`);
   }
   const selfId = findSelf(members, input);
-  const ticks = Math.round(input.electionTimeoutMs / input.heartbeatIntervalMs);
+  const tickIntervalMs = input.heartbeatIntervalMs / ticksPerHeartbeat;
   if (input.electionTimeoutMs < electionTimeoutHeartbeatsMin * input.heartbeatIntervalMs) {
     throw new FlagError(
       `bad value for flag --raft_election_timeout: must be at least ${electionTimeoutHeartbeatsMin} x --raft_heartbeat_interval (${input.heartbeatIntervalMs}ms), got ${input.electionTimeoutMs}ms`,
@@ -72,7 +82,9 @@ export function resolveRaftMasterConfig(input: MastersInput): RaftMasterConfig {
     storageDir: join(input.workDir, "raft"),
     heartbeatIntervalMs: input.heartbeatIntervalMs,
     electionTimeoutMs: input.electionTimeoutMs,
-    electionTicks: ticks,
+    tickIntervalMs,
+    heartbeatTicks: ticksPerHeartbeat,
+    electionTicks: Math.round(input.electionTimeoutMs / tickIntervalMs),
     faultInjection: input.faultInjection,
   };
 }

@@ -97,6 +97,8 @@ export interface RaftRegistryOptions {
   readonly logger: Logger;
   readonly tickIntervalMs: number;
   readonly electionTicks: number;
+  /** Default 1: a heartbeat every tick. */
+  readonly heartbeatTicks?: number;
   /** Founding voters (used only while storage is empty); absent for a master joining later. */
   readonly bootstrapVoters?: readonly string[];
   readonly proposalTimeoutMs?: number;
@@ -130,7 +132,7 @@ export class RaftRegistry implements Registry {
       random: options.random,
       tickIntervalMs: options.tickIntervalMs,
       electionTicks: options.electionTicks,
-      heartbeatTicks: 1,
+      heartbeatTicks: options.heartbeatTicks ?? 1,
       preVote: true,
       checkQuorum: true,
       ...(options.bootstrapVoters === undefined ? {} : { bootstrapVoters: options.bootstrapVoters }),
