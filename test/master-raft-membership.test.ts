@@ -114,6 +114,17 @@ describe("membership changes", () => {
     await survivesLosing(now, 1, "replaced", 4);
   }, 120_000);
 
+  test("a cluster of one leads at once and grows to three with --join", async () => {
+    const [solo] = await startRaftMasters(1, testRaftTiming);
+    await waitForLeader([solo!], 5_000);
+    await setWeight(solo!, "solo", 5);
+    const second = await join([solo!]);
+    const third = await join([solo!, second]);
+    const all = [solo!, second, third];
+    await votersEverywhere(all, idsOf(all));
+    await survivesLosing(all, 1, "solo", 5);
+  }, 120_000);
+
   test("a removed master restarted on its old log stops again; bad requests get 400 naming the field", async () => {
     const masters = await startRaftMasters(3, testRaftTiming);
     const leader = await waitForLeader(masters);
