@@ -39,17 +39,7 @@ export class RemovedMemberError extends Error {}
 
 export function createRaftMaster(ctx: ProcessContext, raft: RaftMasterConfig, hooks: RaftMasterHooks): RaftMaster {
   const logger = ctx.logger.child({ component: "raft" });
-  const lastSendErrorMs = new Map<string, number>();
-  const transport = new HttpTransport({
-    id: raft.selfId,
-    random: ctx.random,
-    onSendError: (peer, error) => {
-      const nowMs = ctx.clock.monotonicMs();
-      if (nowMs - (lastSendErrorMs.get(peer) ?? -Infinity) < sendErrorLogIntervalMs) return;
-      lastSendErrorMs.set(peer, nowMs);
-      logger.warn({ peer, err: error.message }, "raft messages to a master failed");
-    },
-  });
+  const transport = newTransport(ctx, raft, logger);
   const registry = new RaftRegistry({
     id: raft.selfId,
     storage: FileStorage.open(raft.storageDir),
@@ -64,12 +54,7 @@ export function createRaftMaster(ctx: ProcessContext, raft: RaftMasterConfig, ho
     onClose: () => transport.close(),
   });
   refuseIfRemoved(registry, raft);
-  let removed = false;
-  const onRemoved = (): void => {
-    if (removed) return;
-    removed = true;
-    hooks.onRemoved();
-  };
+  const onRemoved = once(() => hooks.onRemoved());
   registry.onEvent((event) => {
     if (event.type === "membershipApplied") logger.info({ index: event.index, voters: event.conf.voters, learners: event.conf.learners }, "raft membership changed");
     else if (event.type === "removed") {
@@ -91,27 +76,48 @@ export function createRaftMaster(ctx: ProcessContext, raft: RaftMasterConfig, ho
   const joiner = raft.join
     ? new Joiner({ registry, members: raft.members, logger, retryMs: raft.electionTimeoutMs * joinRetryElections, requestTimeoutMs: catchUpTimeoutMsDefault + joinRequestSlackMs })
     : undefined;
-  return {
-    registry,
-    transport,
-    leadership: (service) =>
-      new RaftLeadership({
-        registry,
-        self: () => ({ masterId: service.ids.masterId, hostname: service.address.hostname, ip: service.address.ip, port: service.address.port }),
-        logger,
-        clock: ctx.clock,
-        handOffTimeoutMs: raft.electionTimeoutMs,
-        announceRetryMs: raft.heartbeatIntervalMs * 5,
-        afterStart: () => {
-          removal.start();
-          joiner?.start();
-        },
-        beforeStop: () => {
-          removal.stop();
-          void joiner?.stop();
-        },
-      }),
-    mount: (app) => mountRaftMasterRoutes(app, { registry, transport, faultInjection: raft.faultInjection, catchUpTimeoutMs: catchUpTimeoutMsDefault }),
+  const leadership = (service: MasterService): RaftLeadership =>
+    new RaftLeadership({
+      registry,
+      self: () => ({ masterId: service.ids.masterId, hostname: service.address.hostname, ip: service.address.ip, port: service.address.port }),
+      logger,
+      clock: ctx.clock,
+      handOffTimeoutMs: raft.electionTimeoutMs,
+      announceRetryMs: raft.heartbeatIntervalMs * 5,
+      afterStart: () => {
+        removal.start();
+        joiner?.start();
+      },
+      beforeStop: () => {
+        removal.stop();
+        void joiner?.stop();
+      },
+    });
+  const mount = (app: Hono): void => mountRaftMasterRoutes(app, { registry, transport, faultInjection: raft.faultInjection, catchUpTimeoutMs: catchUpTimeoutMsDefault });
+  return { registry, transport, leadership, mount };
+}
+
+/** The transport between masters; a peer that keeps failing is logged once per interval. */
+function newTransport(ctx: ProcessContext, raft: RaftMasterConfig, logger: ProcessContext["logger"]): HttpTransport {
+  const lastSendErrorMs = new Map<string, number>();
+  return new HttpTransport({
+    id: raft.selfId,
+    random: ctx.random,
+    onSendError: (peer, error) => {
+      const nowMs = ctx.clock.monotonicMs();
+      if (nowMs - (lastSendErrorMs.get(peer) ?? -Infinity) < sendErrorLogIntervalMs) return;
+      lastSendErrorMs.set(peer, nowMs);
+      logger.warn({ peer, err: error.message }, "raft messages to a master failed");
+    },
+  });
+}
+
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
   };
 }
 
