@@ -90,7 +90,7 @@ describe.each(implementations)("%s", (_name, openAt) => {
     const writes: Promise<void>[] = [];
     for (let i = 0; i < registryCompactOpsMax + 50; i++) writes.push(first.apply({ type: "ADMIT_AGENT", agent: agent(`a${i}`) }));
     await Promise.all(writes);
-    await first.apply({ type: "SET_QUOTA", role: "r", limits: [{ name: "cpus", type: "SCALAR", scalar: { value: 2 } }] });
+    await first.apply({ type: "SET_QUOTA", role: "r", limits: [{ name: "cpus", type: "SCALAR", scalar: { value: 2 }, role: "*" }] });
     const before = JSON.stringify(first.state());
     await closed(first);
     const again = await opened(dir);
