@@ -156,4 +156,28 @@ describe("RaftDriver", () => {
     driver.stop();
     expect(cleared).toBe(true);
   });
+
+  test("campaign() elects a single voter on the next turn, without a tick; a leader ignores it", () => {
+    const turns: Array<() => void> = [];
+    const driver = new RaftDriver({
+      id: "solo",
+      storage: new MemoryStorage(),
+      transport: { send: () => {}, onMessage: () => {} },
+      stateMachine: new ListStateMachine(),
+      clock: new ManualClock(0),
+      random: new SeededRandom(1),
+      bootstrapVoters: ["solo"],
+      timers: { setInterval: () => 1, clearInterval: () => {} },
+      schedule: (fn) => turns.push(fn),
+    });
+    driver.start();
+    driver.campaign();
+    while (turns.length > 0) turns.shift()!();
+    expect(driver.isLeader()).toBe(true);
+    const term = driver.term();
+    driver.campaign();
+    while (turns.length > 0) turns.shift()!();
+    expect(driver.term()).toBe(term);
+    driver.stop();
+  });
 });
