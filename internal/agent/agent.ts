@@ -178,7 +178,8 @@ export class Agent {
       },
       ...(this.deps.journalCompactBytesMin === undefined ? {} : { compactBytesMin: this.deps.journalCompactBytesMin }),
     });
-    previous?.close();
+    // The old id's tasks are being killed; what waited on their records still happens.
+    previous?.close({ runCallbacks: true });
   }
 
   /** Tasks read from the per-task files of the layout before the journal: snapshot them, then drop the files. */

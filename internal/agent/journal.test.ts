@@ -21,6 +21,14 @@ function journalAt(name: string, snapshot: () => Rec[] = () => [], compactBytesM
   });
 }
 
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await Bun.sleep(2);
+  }
+}
+
 function lines(name: string): Rec[] {
   return readRecords(join(dir, name)).records as Rec[];
 }
@@ -33,8 +41,7 @@ test("records of one turn are one commit; callbacks run once they are in the fil
     journal.afterCommit(() => seen.push(lines("group").map((r) => r.n)));
   }
   expect(seen).toEqual([]);
-  await Bun.sleep(20);
-  expect(seen).toHaveLength(100);
+  await until(() => seen.length === 100);
   expect(seen.every((onDisk) => onDisk.length === 100)).toBe(true);
   expect(journal.stats.commits).toBe(1);
   journal.close();
@@ -52,7 +59,7 @@ test("records appended while a commit is in flight form the next batch; their ca
   await new Promise((resolve) => setImmediate(resolve));
   journal.append({ n: 2 });
   journal.afterCommit(() => order.push(`second sees ${lines("pipeline").length}`));
-  await Bun.sleep(30);
+  await until(() => order.length === 3);
   // n=3 joins the batch n=2 is in (both were appended while n=1 was being synced).
   expect(order).toEqual(["first sees 1", "second sees 3", "third sees 3"]);
   expect(journal.stats.commits).toBe(2);
@@ -65,8 +72,7 @@ test("afterCommit with nothing appended still runs, on a later turn", async () =
   let ran = false;
   journal.afterCommit(() => (ran = true));
   expect(ran).toBe(false);
-  await Bun.sleep(5);
-  expect(ran).toBe(true);
+  await until(() => ran);
   journal.close();
 });
 
@@ -80,7 +86,7 @@ test("past the size limit the journal is rewritten as the snapshot, and appends 
     journal.append({ n, pad });
     await new Promise((resolve) => setImmediate(resolve));
   }
-  await Bun.sleep(10);
+  await new Promise<void>((resolve) => journal.afterCommit(resolve));
   expect(journal.stats.compactions).toBeGreaterThan(0);
   expect(statSync(join(dir, "compact")).size).toBeLessThan(4096 * 2);
   expect(existsSync(join(dir, "compact.tmp"))).toBe(false);
@@ -128,4 +134,21 @@ test("SIGKILLed mid-batch: every record whose callback ran (a message sent) is i
   const onDisk = new Set((readRecords(path).records as Rec[]).map((r) => r.n));
   expect(sent.length).toBeGreaterThanOrEqual(2000);
   expect(sent.filter((n) => !onDisk.has(n))).toEqual([]);
+});
+
+test("close: what is open is made durable; callbacks run only when the journal is replaced; later appends are dropped", async () => {
+  const stopping = journalAt("close-stop");
+  let ran = false;
+  stopping.append({ n: 1 });
+  stopping.afterCommit(() => (ran = true));
+  stopping.close();
+  stopping.append({ n: 2 });
+  await Bun.sleep(5);
+  expect(ran).toBe(false);
+  expect(lines("close-stop")).toEqual([{ n: 1 }]);
+  const replaced = journalAt("close-replace");
+  replaced.append({ n: 1 });
+  replaced.afterCommit(() => (ran = true));
+  replaced.close({ runCallbacks: true });
+  expect(ran).toBe(true);
 });

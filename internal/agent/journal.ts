@@ -51,6 +51,7 @@ export class Journal<T> implements JournalSink<T> {
   private inFlight: Batch | null = null;
   private scheduled = false;
   private closed = false;
+  private runCallbacksOnClose = false;
   private failed = false;
   private readonly compactBytesMin: number;
   /** Batches committed and snapshots written, for tests and logs. */
@@ -70,8 +71,9 @@ export class Journal<T> implements JournalSink<T> {
     return this.options.path;
   }
 
+  /** After close() records are dropped: nothing depending on them can be sent any more. */
   append(record: T): void {
-    assert(!this.closed, "journal append after close");
+    if (this.closed) return;
     const line = `${JSON.stringify(record)}\n`;
     const bytes = Buffer.byteLength(line);
     if (bytes > checkpointLineBytesMax) throw new Error(`journal record of ${bytes} bytes is larger than ${checkpointLineBytesMax}`);
@@ -96,10 +98,16 @@ export class Journal<T> implements JournalSink<T> {
     this.schedule();
   }
 
-  /** Commits what is open synchronously and closes the file (once a commit in flight is done). */
-  close(): void {
+  /**
+   * Commits what is open synchronously and closes the file (once a commit in flight is done).
+   * What waits on the last batches runs only with `runCallbacks` (the journal is being replaced,
+   * not the agent stopping): a stopping agent sends and launches nothing more, and recovery
+   * takes the durable records from there.
+   */
+  close(options: { runCallbacks: boolean } = { runCallbacks: false }): void {
     if (this.closed) return;
     this.closed = true;
+    this.runCallbacksOnClose = options.runCallbacks;
     if (this.inFlight === null) this.finalCommit();
   }
 
@@ -144,7 +152,7 @@ export class Journal<T> implements JournalSink<T> {
         this.fail(error);
         return;
       }
-      this.finish(batch);
+      if (!this.closed || this.runCallbacksOnClose) this.finish(batch);
       if (this.closed) this.finalCommit();
       else if (this.open.lines.length > 0 || this.open.callbacks.length > 0) this.schedule();
     });
@@ -201,8 +209,7 @@ export class Journal<T> implements JournalSink<T> {
       }
     }
     closeSync(this.fd);
-    // Whoever waits learns nothing more will be sent: the agent is stopping.
-    if (!this.failed) this.finish(batch);
+    if (!this.failed && this.runCallbacksOnClose) this.finish(batch);
   }
 
   private fail(error: Error): void {
