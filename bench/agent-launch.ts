@@ -88,13 +88,13 @@ async function launchRate(isolation: IsolationChoice, name: string): Promise<{ s
   return { sequential, parallel: parallelRate, latencyP50Ms: at(0.5), latencyP99Ms: at(0.99) };
 }
 
-function sandboxCreation(): number {
+async function sandboxCreation(): Promise<number> {
   const count = 1000;
   const work = join(root, "sandboxes");
   const started = performance.now();
   for (let i = 0; i < count; i++) {
     const dir = sandboxPath(work, "agent", "fw", `executor-${i}`, `container-${i}`);
-    const fds = prepareSandbox(dir, undefined);
+    const fds = await prepareSandbox(dir, undefined);
     updateRunsLatest(work, "agent", "fw", `executor-${i}`, `container-${i}`);
     closeSync(fds.stdoutFd);
     closeSync(fds.stderrFd);
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
   mkdirSync(root, { recursive: true });
   const fmt = (n: number, digits = 0) => n.toFixed(digits);
   console.log(`agent-launch: ${launches} launches of /bin/true per mode (${parallel} in flight for the parallel figure), ${sleepers} sleepers`);
-  console.log(`sandbox creation (mkdir -p, stdout/stderr, runs/latest): ${fmt(sandboxCreation() * 1000)} µs each`);
+  console.log(`sandbox creation (mkdir -p, stdout/stderr, runs/latest): ${fmt((await sandboxCreation()) * 1000)} µs each`);
   const modes: Array<{ isolation: IsolationChoice; name: string }> = [{ isolation: "posix", name: "posix" }];
   const probe = await createContainerizer({ metaDir: join(root, "probe"), isolation: "auto", cgroupsRoot });
   if (probe.isolation !== "none") modes.push({ isolation: "cgroups", name: probe.isolation });

@@ -17,6 +17,7 @@ import {
   symlinkSync,
   writeSync,
 } from "node:fs";
+import { rename, rm, symlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** Creates a directory and its parents, syncing each new one's parent so the entry survives a crash. */
@@ -66,15 +67,22 @@ export function setSymlinkAtomic(link: string, target: string): void {
   syncDir(dirname(link));
 }
 
+let replaceCount = 0;
+
 /**
- * Points the symlink `link` at `target` atomically, without syncing: for links that only have to
- * outlive the agent process (the sandbox's `runs/latest`). The directory must exist.
+ * Points the symlink `link` at `target` atomically, without syncing and without blocking: for
+ * links that only have to outlive the agent process (the sandbox's `runs/latest`). The directory
+ * must exist. Concurrent calls use distinct temporary names.
  */
-export function replaceSymlink(link: string, target: string): void {
-  const temp = join(dirname(link), `.${basename(link)}.tmp`);
-  rmSync(temp, { force: true });
-  symlinkSync(target, temp);
-  renameSync(temp, link);
+export async function replaceSymlink(link: string, target: string): Promise<void> {
+  const temp = join(dirname(link), `.${basename(link)}.${process.pid}.${replaceCount++}.tmp`);
+  await symlink(target, temp);
+  try {
+    await rename(temp, link);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 
 /** The symlink's target, or undefined when there is no link. */

@@ -51,6 +51,8 @@ export interface TaskRecord {
   phase: TaskPhase;
   state: TaskState;
   pid?: number;
+  /** The process's start time as the containerizer read it: its identity against pid reuse. */
+  startTicks?: number;
   kill?: KillIntent;
   /** SIGTERM to SIGKILL for the kill in progress. */
   killGracePeriodMs?: number;

@@ -59,6 +59,7 @@ function toRecord(recovered: RecoveredTask): TaskRecord {
     statuses: latest === undefined ? [] : [latest],
   };
   if (recovered.pid !== undefined) record.pid = recovered.pid;
+  if (recovered.startTicks !== undefined) record.startTicks = recovered.startTicks;
   if (latest?.state === "TASK_KILLING") record.kill = killIntentOf(latest.reason, latest.message);
   if (latest?.healthy !== undefined) record.healthy = latest.healthy;
   return record;
@@ -94,6 +95,7 @@ export async function finishRecovery(tasks: TaskManager, containerizer: Containe
       limits: record.checkpoint.limits,
     };
     if (record.pid !== undefined) container.pid = record.pid;
+    if (record.startTicks !== undefined) container.startTicks = record.startTicks;
     if (record.checkpoint.task.health_check !== undefined) container.healthCheck = record.checkpoint.task.health_check;
     known.push(container);
   }

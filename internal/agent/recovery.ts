@@ -28,6 +28,7 @@ export interface RecoveredTask {
   checkpoint: TaskCheckpoint;
   stream: UpdateStream;
   pid?: number;
+  startTicks?: number;
 }
 
 export interface RecoveredFramework {

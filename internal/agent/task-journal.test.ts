@@ -90,7 +90,7 @@ test("a snapshot replays to the same state: history, acknowledged past, pending 
     ...snapshotRecords(
       [done],
       [
-        { checkpoint: checkpoint("b"), pid: 7, stream: live },
+        { checkpoint: checkpoint("b"), pid: 7, startTicks: 99, stream: live },
         { checkpoint: checkpoint("c"), stream: quiet },
         { checkpoint: checkpoint("d"), latest: status("d", "TASK_KILLED", "d1") },
       ],
@@ -102,6 +102,7 @@ test("a snapshot replays to the same state: history, acknowledged past, pending 
   expect(byId.get("a")!.stream.isFinished()).toBe(true);
   expect(byId.get("a")!.stream.latest()?.state).toBe("TASK_FINISHED");
   expect(byId.get("b")!.pid).toBe(7);
+  expect(byId.get("b")!.startTicks).toBe(99);
   expect(byId.get("b")!.stream.pendingUpdates().map((s) => s.uuid)).toEqual(["b2", "b3"]);
   expect(byId.get("c")!.stream.pendingCount()).toBe(0);
   expect(byId.get("c")!.stream.latest()?.state).toBe("TASK_RUNNING");

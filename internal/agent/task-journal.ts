@@ -2,7 +2,7 @@
 // after a restart, and the snapshot compaction writes. Pure: journal.ts does the file.
 //
 //   {"type":"TASK","checkpoint":{...}}                                  before the task is launched
-//   {"type":"PID","frameworkId":..,"taskId":..,"pid":N}                  once the process exists
+//   {"type":"PID","frameworkId":..,"taskId":..,"pid":N,"startTicks":T}   once the process exists
 //   {"type":"UPDATE","frameworkId":..,"taskId":..,"status":{...}}        before the update is sent
 //   {"type":"ACK","frameworkId":..,"taskId":..,"uuid":..}                before the next one is sent
 //
@@ -15,7 +15,7 @@ import { UpdateStream } from "./update-stream.ts";
 
 export type TaskJournalRecord =
   | { type: "TASK"; checkpoint: TaskCheckpoint }
-  | { type: "PID"; frameworkId: string; taskId: string; pid: number }
+  | { type: "PID"; frameworkId: string; taskId: string; pid: number; startTicks?: number }
   | { type: "UPDATE"; frameworkId: string; taskId: string; status: TaskStatus }
   | { type: "ACK"; frameworkId: string; taskId: string; uuid: string };
 
@@ -23,6 +23,8 @@ export interface ReplayedTask {
   checkpoint: TaskCheckpoint;
   stream: UpdateStream;
   pid?: number;
+  /** The process's start time in clock ticks: with the pid, its identity against pid reuse. */
+  startTicks?: number;
 }
 
 /** Rebuilds the tasks from journal records, in the order they were created. */
@@ -39,7 +41,7 @@ export function replayTaskJournal(records: readonly unknown[]): { tasks: Replaye
 
 function replayOne(record: unknown, byKey: Map<string, ReplayedTask>, tasks: ReplayedTask[]): string | undefined {
   if (typeof record !== "object" || record === null) return "not a record";
-  const r = record as { type?: unknown; frameworkId?: unknown; taskId?: unknown; checkpoint?: unknown; pid?: unknown };
+  const r = record as { type?: unknown; frameworkId?: unknown; taskId?: unknown; checkpoint?: unknown; pid?: unknown; startTicks?: unknown };
   if (r.type === "TASK") {
     const checkpoint = r.checkpoint as TaskCheckpoint | undefined;
     if (!isCheckpoint(checkpoint)) return "TASK record without a usable checkpoint";
@@ -57,6 +59,8 @@ function replayOne(record: unknown, byKey: Map<string, ReplayedTask>, tasks: Rep
   if (r.type === "PID") {
     if (typeof r.pid !== "number" || !Number.isSafeInteger(r.pid) || r.pid <= 0) return `PID record holding ${String(r.pid)}`;
     task.pid = r.pid;
+    if (typeof r.startTicks === "number" && Number.isSafeInteger(r.startTicks)) task.startTicks = r.startTicks;
+    else delete task.startTicks;
     return undefined;
   }
   return task.stream.replayRecord(record);
@@ -76,6 +80,7 @@ function isCheckpoint(value: TaskCheckpoint | undefined): value is TaskCheckpoin
 export interface LiveTaskView {
   checkpoint: TaskCheckpoint;
   pid?: number;
+  startTicks?: number;
   stream?: UpdateStream;
   latest?: TaskStatus;
 }
@@ -97,7 +102,7 @@ export function* snapshotRecords(completed: Iterable<CompletedTask>, live: Itera
   for (const task of live) {
     const ids = idsOf(task.checkpoint);
     yield { type: "TASK", checkpoint: task.checkpoint };
-    if (task.pid !== undefined) yield { type: "PID", ...ids, pid: task.pid };
+    if (task.pid !== undefined) yield { type: "PID", ...ids, pid: task.pid, ...(task.startTicks === undefined ? {} : { startTicks: task.startTicks }) };
     if (task.stream === undefined) {
       if (task.latest !== undefined) yield { type: "UPDATE", ...ids, status: task.latest };
       continue;

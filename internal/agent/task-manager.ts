@@ -2,7 +2,7 @@
 // sandbox, launch, kill with grace, terminations, health, and the status updates each step makes.
 // The agent plays Mesos's command executor here; there is no separate executor process.
 
-import { mkdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { Resources } from "../resources/index.ts";
@@ -163,6 +163,7 @@ export class TaskManager {
       if (!journaled(record.frameworkId, true)) continue;
       const view: LiveTaskView = { checkpoint: record.checkpoint };
       if (record.pid !== undefined) view.pid = record.pid;
+      if (record.startTicks !== undefined) view.startTicks = record.startTicks;
       const stream = this.deps.updates.stream(record.key);
       if (stream !== undefined) view.stream = stream;
       const latest = record.statuses.at(-1);
@@ -241,13 +242,7 @@ export class TaskManager {
       checkpoint.group = message.tasks.map((other) => other.task_id.value);
     }
     this.deps.journal.append({ type: "TASK", checkpoint });
-    if (launched) {
-      // Not fsynced: the journal's TASK record is what makes the task recoverable, and a sandbox
-      // only has to outlive the agent process, as the task itself does.
-      mkdirSync(runSandbox, { recursive: true });
-      replaceSymlink(join(dirname(runSandbox), latestLink), run.runId);
-      this.deps.files.attach(checkpoint);
-    }
+    if (launched) this.deps.files.attach(checkpoint);
     const record: TaskRecord = {
       key: taskKey(message.frameworkId, taskId),
       frameworkId: message.frameworkId,
@@ -266,15 +261,20 @@ export class TaskManager {
 
   private async launch(record: TaskRecord): Promise<void> {
     const framework = this.frameworks.get(record.frameworkId);
-    let pid: number;
+    let launched: { pid: number; startTicks?: number };
     try {
-      ({ pid } = await this.deps.containerizer.launch(this.launchSpec(record, framework?.info)));
+      launched = await this.deps.containerizer.launch(this.launchSpec(record, framework?.info));
     } catch (error) {
       this.launchFailed(record, error as Error);
       return;
     }
+    const { pid, startTicks } = launched;
     record.pid = pid;
-    if (framework?.removing !== true) this.deps.journal.append({ type: "PID", frameworkId: record.frameworkId, taskId: record.taskId, pid });
+    if (startTicks !== undefined) record.startTicks = startTicks;
+    if (framework?.removing !== true) {
+      this.deps.journal.append({ type: "PID", frameworkId: record.frameworkId, taskId: record.taskId, pid, ...(startTicks === undefined ? {} : { startTicks }) });
+    }
+    this.pointRunsLatest(record.checkpoint);
     this.deps.logger.info({ framework_id: record.frameworkId, task_id: record.taskId, container_id: record.checkpoint.containerId, pid }, "task launched");
     if (record.kill !== undefined) {
       this.startKill(record);
@@ -287,6 +287,17 @@ export class TaskManager {
       delete record.pendingTermination;
       this.handleTermination(early);
     }
+  }
+
+  /**
+   * runs/latest names the newest run of the executor, once the containerizer has made its sandbox.
+   * Not fsynced: the journal's TASK record is what makes the task recoverable, and a sandbox only
+   * has to outlive the agent process, as the task itself does.
+   */
+  private pointRunsLatest(checkpoint: TaskCheckpoint): void {
+    replaceSymlink(join(dirname(checkpoint.runSandboxDir), latestLink), checkpoint.runId).catch((error: unknown) => {
+      this.deps.logger.warn({ framework_id: checkpoint.frameworkId, executor_id: checkpoint.executorId, err: error }, "cannot point runs/latest at the new run");
+    });
   }
 
   private launchSpec(record: TaskRecord, framework: FrameworkInfo | undefined): LaunchSpec {

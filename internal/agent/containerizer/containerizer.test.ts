@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createContainerizer } from "./containerizer.ts";
+import { alreadyRunningAs, lookupUser } from "./spawn.ts";
 import { ContainerMeta, currentBootId } from "./meta.ts";
 import { isSameProcessAlive, readProcStat } from "./proc.ts";
 import { cgroupsUnavailableReason, eventually, makeHarness, testEnv, type Harness, type HarnessOptions } from "./testing.ts";
@@ -221,7 +222,7 @@ for (const suite of suites) {
       const h = await setup(suite.options);
       await h.launch("done", "echo done");
       await h.termination("done");
-      expect(existsSync(join(h.metaDir, "containers", "done", "status"))).toBe(true);
+      expect(readFileSync(join(h.metaDir, "containers", "done", "pids"), "utf8")).toMatch(/^\d+ \d+\n0\n$/);
       await h.containerizer.cleanup("done");
       expect(existsSync(join(h.metaDir, "containers", "done"))).toBe(false);
       expect(existsSync(join(h.sandbox("done"), "stdout"))).toBe(true); // the sandbox stays for GC
@@ -242,6 +243,12 @@ describe("containerizer (posix only)", () => {
     expect(readSandbox(h, "nobody", "stdout").split("\n")[0]).toBe(String(uid));
     expect(statSync(h.sandbox("nobody")).uid).toBe(uid);
     expect(statSync(join(h.sandbox("nobody"), "mine")).uid).toBe(uid);
+    // Root as root: nothing to switch, so no setpriv in the chain; the task still runs as root.
+    expect(alreadyRunningAs(lookupUser("root"))).toBe(true);
+    expect(alreadyRunningAs(lookupUser("nobody"))).toBe(false);
+    await h.launch("root", "id -u; id -G", { user: "root" });
+    expect(await h.termination("root")).toMatchObject({ exitCode: 0 });
+    expect(readSandbox(h, "root", "stdout").split("\n")[0]).toBe("0");
   });
 
   test("an unknown user fails the launch", async () => {
@@ -267,12 +274,34 @@ describe("containerizer (posix only)", () => {
     ]);
   }, slowMs);
 
+  test("launches past launchesInFlightMax wait their turn, and all of them run", async () => {
+    const h = await setup({ isolation: "posix", launchesInFlightMax: 2 });
+    const ids = ["q1", "q2", "q3", "q4", "q5", "q6"];
+    const pids = await Promise.all(ids.map((id) => h.launch(id, `echo ${id}`)));
+    expect(new Set(pids).size).toBe(ids.length);
+    for (const id of ids) {
+      expect(await h.termination(id)).toMatchObject({ exitCode: 0 });
+      expect(readSandbox(h, id, "stdout")).toBe(`${id}\n`);
+    }
+  });
+
+  test("a task that ended on its own: its group dies with it, the rest of its session by the next sweep", async () => {
+    const h = await setup({ isolation: "posix" });
+    const script = "sleep 1000 & echo $! > child.pid; perl -e 'setpgrp(0, 0); sleep 1000' & echo $! > regrouped.pid; sleep 0.2";
+    await h.launch("leaver", script);
+    await h.termination("leaver");
+    const child = Number(readSandbox(h, "leaver", "child.pid"));
+    const regrouped = Number(readSandbox(h, "leaver", "regrouped.pid"));
+    await eventually("the background job gone", () => !isSameProcessAlive(child, undefined));
+    await eventually("the regrouped session member gone", () => !isSameProcessAlive(regrouped, undefined));
+  }, slowMs);
+
   test("recover reports containers that cannot have survived as ended with unknown status", async () => {
     const h = await setup({ isolation: "posix" });
     const limits = { cpus: 1, memoryBytes: 64 * 1024 * 1024 };
     const record = { sandboxDir: h.sandbox("x"), launchedAtMs: Date.now() - 60_000, limits, env: testEnv, cgroups: false };
-    new ContainerMeta(h.metaDir, "half").writeLaunch({ ...record, containerId: "half", bootId: currentBootId() });
-    new ContainerMeta(h.metaDir, "rebooted").writeLaunch({ ...record, containerId: "rebooted", bootId: "another-boot" });
+    await new ContainerMeta(h.metaDir, "half").writeLaunch({ ...record, containerId: "half", bootId: currentBootId() });
+    await new ContainerMeta(h.metaDir, "rebooted").writeLaunch({ ...record, containerId: "rebooted", bootId: "another-boot" });
     await h.containerizer.recover(["half", "rebooted", "unknown"].map((containerId) => ({ containerId, sandboxDir: h.sandbox(containerId), limits })));
     const byId = new Map(h.terminations.map((t) => [t.containerId, t]));
     expect(byId.get("half")).toMatchObject({ exitCode: null, signal: null, message: "Command ended with unknown status: the agent stopped before the task started" });

@@ -27,11 +27,11 @@ import { ContainerMeta, currentBootId, listMetaContainerIds } from "./meta.ts";
 import { resolveOptions, type ContainerizerOptions, type ResolvedOptions } from "./options.ts";
 import { assertPathSafeId, containersMetaRoot } from "./paths.ts";
 import { isSameProcessAlive, ProcScanner, readProcStat, signalPid, type ProcStat } from "./proc.ts";
-import { findSupervisorTools, lookupUser, prepareSandbox, spawnSupervisor, waitForPids } from "./spawn.ts";
+import { alreadyRunningAs, findSupervisorTools, lookupUser, prepareSandbox, spawnSupervisor, waitForPids } from "./spawn.ts";
 import { SupervisorSpawner, type SupervisorHandle } from "./spawner.ts";
 import { buildTaskChain, type SupervisorTools } from "./supervisor.ts";
 import { buildTermination } from "./termination.ts";
-import { killTree, pageBytes, snapshotTree, treeStatistics, type ProcIdentity } from "./tree.ts";
+import { killTree, pageBytes, SessionSweeper, snapshotTree, treeStatistics, type ProcIdentity } from "./tree.ts";
 import type {
   Containerizer,
   ContainerLimits,
@@ -101,8 +101,11 @@ class SupervisedContainerizer implements Containerizer {
   private closed = false;
   private readonly scanner = new ProcScanner();
   private readonly scan = () => this.scanner.fresh();
+  private readonly sweeper: SessionSweeper;
   private readonly isRoot = process.getuid?.() === 0;
   private readonly spawner = new SupervisorSpawner();
+  private launchesInFlight = 0;
+  private readonly launchQueue: Array<() => void> = [];
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -112,13 +115,14 @@ class SupervisedContainerizer implements Containerizer {
     this.isolation = layout === null ? "none" : `cgroups-v${layout.version}`;
     this.pollTimer = setInterval(() => this.pollAll(), o.statusPollIntervalMs);
     this.pollTimer.unref();
+    this.sweeper = new SessionSweeper(this.scan, o.sessionSweepDelayMs, (error) => o.logger.error({ err: errorText(error) }, "sweeping ended tasks' sessions failed"));
   }
 
-  async launch(spec: LaunchSpec): Promise<{ pid: number }> {
+  async launch(spec: LaunchSpec): Promise<{ pid: number; startTicks?: number }> {
     assert(!this.closed, "launch after close");
     assertPathSafeId("container id", spec.containerId);
     assert(!this.containers.has(spec.containerId) && !this.launching.has(spec.containerId), `container ${spec.containerId} already exists`);
-    const launched = this.doLaunch(spec);
+    const launched = this.withLaunchSlot(() => this.doLaunch(spec));
     this.launching.set(spec.containerId, launched);
     try {
       return await launched;
@@ -127,10 +131,28 @@ class SupervisedContainerizer implements Containerizer {
     }
   }
 
-  private async doLaunch(spec: LaunchSpec): Promise<{ pid: number }> {
+  /**
+   * Runs `launch` once fewer than launchesInFlightMax are under way, first come first served; a
+   * finished launch hands its slot straight to the next in line.
+   */
+  private async withLaunchSlot<T>(launch: () => Promise<T>): Promise<T> {
+    if (this.launchesInFlight >= this.o.launchesInFlightMax) await new Promise<void>((resolve) => this.launchQueue.push(resolve));
+    else this.launchesInFlight++;
+    try {
+      if (this.closed) throw new Error("the containerizer was closed before the launch began");
+      return await launch();
+    } finally {
+      const next = this.launchQueue.shift();
+      if (next !== undefined) next();
+      else this.launchesInFlight--;
+    }
+  }
+
+  private async doLaunch(spec: LaunchSpec): Promise<{ pid: number; startTicks?: number }> {
     const policy = spec.healthCheck === undefined ? null : healthPolicyOf(spec.healthCheck);
     if (typeof policy === "string") throw new Error(`Invalid health check: ${policy}`);
-    const runAs = spec.user !== undefined && this.isRoot ? lookupUser(spec.user) : undefined;
+    const user = spec.user !== undefined && this.isRoot ? lookupUser(spec.user) : undefined;
+    const runAs = user === undefined || alreadyRunningAs(user) ? undefined : { uid: user.uid, gid: user.gid };
     const meta = new ContainerMeta(this.o.metaDir, spec.containerId);
     assert(!meta.exists(), `container ${spec.containerId} has leftover state in ${meta.dir}`);
     const launchedAtMs = this.o.clock.nowMs();
@@ -145,12 +167,11 @@ class SupervisedContainerizer implements Containerizer {
       throw error;
     });
     const taskStartTicks = this.taskStartTicksOf(pids.taskPid, pids.supervisorPid);
-    if (taskStartTicks !== undefined) meta.writeTaskStartTicks(taskStartTicks);
     container = this.track({ id: spec.containerId, meta, sandboxDir: spec.sandboxDir, limits: spec.limits, cgroup, ...pids, taskStartTicks, child });
     this.startHealth(container, policy, spec.env, launchedAtMs);
     this.o.logger.info({ container_id: spec.containerId, pid: pids.taskPid, isolation: this.isolation }, "launched task");
     this.check(container);
-    return { pid: pids.taskPid };
+    return taskStartTicks === undefined ? { pid: pids.taskPid } : { pid: pids.taskPid, startTicks: taskStartTicks };
   }
 
   /** Sandbox, launch record, cgroup, supervisor; on any failure, undoes what was done and throws. */
@@ -164,9 +185,9 @@ class SupervisedContainerizer implements Containerizer {
   ): Promise<SupervisorHandle> {
     let fds: { stdoutFd: number; stderrFd: number } | null = null;
     try {
-      fds = prepareSandbox(spec.sandboxDir, runAs);
+      fds = await prepareSandbox(spec.sandboxDir, runAs);
       const record = { containerId: spec.containerId, sandboxDir: spec.sandboxDir, launchedAtMs, bootId: currentBootId(), limits: spec.limits };
-      meta.writeLaunch({ ...record, healthCheck: spec.healthCheck, env: spec.env, cgroups: cgroup !== null });
+      await meta.writeLaunch({ ...record, healthCheck: spec.healthCheck, env: spec.env, cgroups: cgroup !== null });
       if (cgroup !== null) createContainerCgroup(cgroup, spec.limits, this.o.enableCfs);
       const chain = buildTaskChain({ command: spec.command, env: spec.env, runAs }, this.tools);
       const procsFiles = cgroup?.procsFiles ?? [];
@@ -185,7 +206,7 @@ class SupervisedContainerizer implements Containerizer {
       await killCgroup(cgroup);
       await removeContainerCgroup(cgroup);
     }
-    meta.remove();
+    await meta.removeAsync();
   }
 
   /** The task's start time, but only while it is provably the supervisor's child. */
@@ -319,7 +340,10 @@ class SupervisedContainerizer implements Containerizer {
     c.health?.stop();
     try {
       // Mesos destroys a container when its task ends: nothing the task left behind keeps running.
+      // Without cgroups, a task that ended on its own has its group killed now and the rest of its
+      // session by the next sweep; after a kill, the tree (with what was remembered) goes at once.
       if (c.cgroup !== null) await killCgroup(c.cgroup);
+      else if (c.killing === null && c.remembered.length === 0) this.sweeper.taskEnded(c.taskPid, c.taskStartTicks);
       else await killTree(this.scan, c.taskPid, c.taskStartTicks, c.remembered);
     } catch (error) {
       this.o.logger.error({ container_id: c.id, err: errorText(error) }, "failed to kill what the task left behind");
@@ -365,7 +389,7 @@ class SupervisedContainerizer implements Containerizer {
     if (k.pid !== undefined && k.pid !== pids.taskPid) {
       this.o.logger.warn({ container_id: k.containerId, checkpointed_pid: k.pid, pid: pids.taskPid }, "checkpointed pid differs; using the supervisor's");
     }
-    const taskStartTicks = meta.readTaskStartTicks() ?? this.taskStartTicksOf(pids.taskPid, pids.supervisorPid);
+    const taskStartTicks = k.startTicks ?? meta.readTaskStartTicks() ?? this.taskStartTicksOf(pids.taskPid, pids.supervisorPid);
     const c = this.track({ id: k.containerId, meta, sandboxDir: record.sandboxDir, limits: record.limits, cgroup, ...pids, taskStartTicks, child: null });
     if (meta.isKilled() && !meta.hasStatus()) {
       // The agent died during a kill; finish it (the grace period has long begun).
@@ -454,7 +478,7 @@ class SupervisedContainerizer implements Containerizer {
       await killCgroup(cgroup);
       await removeContainerCgroup(cgroup);
     }
-    meta.remove();
+    await meta.removeAsync();
     this.containers.delete(containerId);
   }
 
@@ -493,6 +517,12 @@ class SupervisedContainerizer implements Containerizer {
     this.closed = true;
     clearInterval(this.pollTimer);
     this.spawner.close();
+    // Launches still waiting for a slot get one, and fail at once.
+    for (const waiting of this.launchQueue.splice(0)) {
+      this.launchesInFlight++;
+      waiting();
+    }
+    this.sweeper.close();
     for (const c of this.containers.values()) c.health?.stop();
   }
 }

@@ -5,14 +5,19 @@
 //
 //   launch.json   written by the agent before the supervisor starts (tmp + rename)
 //   pids          "<task pid> <supervisor pid>\n", written by the task's subshell once it is in its
-//                 cgroups and sandbox, just before it execs setsid (launch waits for the session)
-//   task-start    the task's start time in clock ticks, written by the agent once it sees the pid
+//                 cgroups and sandbox, just before it execs setsid (launch waits for the session);
+//                 then "<$? of the task>\n", appended by the supervisor in one write when the task
+//                 ends. Each line counts once its newline is there. (One file for both: every
+//                 file made and removed per task costs an inode, which is slow on a busy disk.)
 //   killed        present once the agent asked for a kill (so a restart still reports TASK_KILLED)
 //   limitation    "memory" once the agent saw the OOM killer strike inside the container
-//   status        "<$? of the task>\n", written by the supervisor in one write when the task ends;
-//                 complete once the newline is there (pids likewise)
+//
+// Before, the status had its own file `status` and the agent wrote the task's start time to
+// `task-start` (the agent now keeps it in its own journal); both are still read for containers
+// launched by an older agent.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { HealthCheck } from "../../wire/index.ts";
 import { containerMetaDir, containersMetaRoot } from "./paths.ts";
@@ -41,11 +46,11 @@ export class ContainerMeta {
     return existsSync(join(this.dir, "launch.json"));
   }
 
-  writeLaunch(record: LaunchRecord): void {
-    mkdirSync(this.dir, { recursive: true });
+  async writeLaunch(record: LaunchRecord): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
     const tmp = join(this.dir, "launch.json.tmp");
-    writeFileSync(tmp, JSON.stringify(record));
-    renameSync(tmp, join(this.dir, "launch.json"));
+    await writeFile(tmp, JSON.stringify(record));
+    await rename(tmp, join(this.dir, "launch.json"));
   }
 
   readLaunch(): LaunchRecord | null {
@@ -53,33 +58,36 @@ export class ContainerMeta {
     return text === null ? null : (JSON.parse(text) as LaunchRecord);
   }
 
-  /** Null until the supervisor has written a complete line. */
+  /** Null until the task's subshell has written a complete line. */
   readPids(): { taskPid: number; supervisorPid: number } | null {
     const text = this.read("pids");
-    const match = text === null ? null : /^(\d+) (\d+)\n$/.exec(text);
+    const match = text === null ? null : /^(\d+) (\d+)\n/.exec(text);
     if (match === null) return null;
     return { taskPid: Number(match[1]), supervisorPid: Number(match[2]) };
   }
 
-  /** Null until the supervisor has written a complete line. */
+  /**
+   * Null until the supervisor has written a complete line: a lone number in `pids` (after the pids
+   * line, or alone when the task never started), or in `status` from an older supervisor.
+   */
   readStatus(): number | null {
-    const text = this.read("status");
-    const match = text === null ? null : /^(\d+)\n$/.exec(text);
-    return match === null ? null : Number(match[1]);
+    const text = this.read("pids");
+    const match = text === null ? null : /^(?:\d+ \d+\n)?(\d+)\n/.exec(text);
+    if (match !== null) return Number(match[1]);
+    const legacy = this.read("status");
+    const legacyMatch = legacy === null ? null : /^(\d+)\n$/.exec(legacy);
+    return legacyMatch === null ? null : Number(legacyMatch[1]);
   }
 
   hasStatus(): boolean {
     return this.readStatus() !== null;
   }
 
+  /** Written by older agents only; the agent now keeps the start time in its journal. */
   readTaskStartTicks(): number | undefined {
     const text = this.read("task-start");
     const ticks = text === null ? NaN : Number(text.trim());
     return Number.isFinite(ticks) ? ticks : undefined;
-  }
-
-  writeTaskStartTicks(ticks: number): void {
-    writeFileSync(join(this.dir, "task-start"), `${ticks}\n`);
   }
 
   markKilled(): void {
@@ -100,6 +108,10 @@ export class ContainerMeta {
 
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async removeAsync(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
   }
 
   private read(file: string): string | null {

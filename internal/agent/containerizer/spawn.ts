@@ -1,7 +1,8 @@
 // Starting a supervisor: find the tools, resolve the task user, make the sandbox's output files,
 // spawn the supervisor detached with stdio on those files, and wait for the task's pid.
 
-import { chownSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, existsSync, open } from "node:fs";
+import { chown, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { buildSupervisorArgs, supervisorScript, type SupervisorTools } from "./supervisor.ts";
 import type { ContainerMeta } from "./meta.ts";
@@ -29,34 +30,73 @@ export function findSupervisorTools(): SupervisorTools {
   return { sh: "/bin/sh", setsid: required("setsid"), env: required("env"), setpriv: findTool("setpriv"), perl: findTool("perl") };
 }
 
-const userCache = new Map<string, { uid: number; gid: number }>();
+/** A task user's ids, as setpriv --reuid --regid --init-groups would set them. */
+export interface UserIds {
+  uid: number;
+  gid: number;
+  /** Every group id the user gets from initgroups, primary included. */
+  groups: number[];
+}
+
+const userCache = new Map<string, UserIds>();
 
 /** Numeric ids of a user through NSS (`id`), so LDAP and the like work as they do for su. */
-export function lookupUser(user: string): { uid: number; gid: number } {
+export function lookupUser(user: string): UserIds {
   const cached = userCache.get(user);
   if (cached !== undefined) return cached;
   const id = (flag: string) => {
     const result = Bun.spawnSync({ cmd: ["id", flag, "--", user], stdio: ["ignore", "pipe", "pipe"] });
-    const value = Number(result.stdout.toString().trim());
-    if (result.exitCode !== 0 || !Number.isInteger(value)) throw new Error(`Failed to find user '${user}': ${result.stderr.toString().trim()}`);
-    return value;
+    const values = result.stdout.toString().trim().split(/\s+/).map(Number);
+    if (result.exitCode !== 0 || values.length === 0 || !values.every(Number.isInteger)) throw new Error(`Failed to find user '${user}': ${result.stderr.toString().trim()}`);
+    return values;
   };
-  const ids = { uid: id("-u"), gid: id("-g") };
+  const ids: UserIds = { uid: id("-u")[0]!, gid: id("-g")[0]!, groups: id("-G") };
   userCache.set(user, ids);
   return ids;
 }
 
-/** The sandbox with empty `stdout` and `stderr`, owned by the task's user. Returns open fds. */
-export function prepareSandbox(sandboxDir: string, runAs: { uid: number; gid: number } | undefined): { stdoutFd: number; stderrFd: number } {
-  mkdirSync(sandboxDir, { recursive: true, mode: 0o755 });
-  const stdoutFd = openSync(join(sandboxDir, "stdout"), "a", 0o644);
-  const stderrFd = openSync(join(sandboxDir, "stderr"), "a", 0o644);
-  if (runAs !== undefined) {
-    chownSync(sandboxDir, runAs.uid, runAs.gid);
-    chownSync(join(sandboxDir, "stdout"), runAs.uid, runAs.gid);
-    chownSync(join(sandboxDir, "stderr"), runAs.uid, runAs.gid);
+/**
+ * Whether this process already has exactly the user's ids, so switching (an exec of setpriv and
+ * chowning the sandbox) would change nothing: a root agent running a framework whose user is root.
+ */
+export function alreadyRunningAs(ids: UserIds): boolean {
+  if (process.getuid?.() !== ids.uid || process.getgid?.() !== ids.gid || process.getegid?.() !== ids.gid) return false;
+  const current = new Set([...(process.getgroups?.() ?? []), ids.gid]);
+  const wanted = new Set([...ids.groups, ids.gid]);
+  return current.size === wanted.size && [...wanted].every((group) => current.has(group));
+}
+
+/**
+ * The sandbox with empty `stdout` and `stderr`, owned by the task's user. Returns open fds. Async:
+ * creating inodes can take a millisecond each on a busy disk, and 200 launches of one RUN_TASKS
+ * must not hold the agent's event loop meanwhile.
+ */
+export async function prepareSandbox(sandboxDir: string, runAs: { uid: number; gid: number } | undefined): Promise<{ stdoutFd: number; stderrFd: number }> {
+  await mkdir(sandboxDir, { recursive: true, mode: 0o755 });
+  const stdoutFd = await openFd(join(sandboxDir, "stdout"));
+  let stderrFd: number;
+  try {
+    stderrFd = await openFd(join(sandboxDir, "stderr"));
+  } catch (error) {
+    closeSync(stdoutFd);
+    throw error;
   }
-  return { stdoutFd, stderrFd };
+  const fds = { stdoutFd, stderrFd };
+  if (runAs !== undefined) {
+    try {
+      for (const file of ["", "stdout", "stderr"]) await chown(join(sandboxDir, file), runAs.uid, runAs.gid);
+    } catch (error) {
+      closeSync(fds.stdoutFd);
+      closeSync(fds.stderrFd);
+      throw error;
+    }
+  }
+  return fds;
+}
+
+/** Opens for appending, off the event loop, as a plain descriptor (a FileHandle would want closing itself). */
+function openFd(path: string): Promise<number> {
+  return new Promise((resolve, reject) => open(path, "a", 0o644, (error, fd) => (error === null ? resolve(fd) : reject(error))));
 }
 
 /** The supervisor's script: the same for every task (its arguments differ). */
@@ -94,7 +134,8 @@ export async function spawnSupervisor(spawner: SupervisorSpawner, input: SpawnIn
   }
 }
 
-const fastPollWindowMs = 50;
+/** Pid polling: first after 1 ms, doubling up to this (a launch under load takes 10-50 ms). */
+const pidPollIntervalMaxMs = 16;
 
 /**
  * Whether the recorded task is past its setsid: it leads its own session (so its group can be
@@ -114,8 +155,8 @@ export async function waitForPids(
   supervisorGone: () => boolean,
   waitMs: number,
 ): Promise<{ taskPid: number; supervisorPid: number }> {
-  const started = performance.now();
-  const deadline = started + waitMs;
+  const deadline = performance.now() + waitMs;
+  let intervalMs = 1;
   for (;;) {
     const pids = meta.readPids();
     if (pids !== null && taskSettled(pids.taskPid)) return pids;
@@ -125,7 +166,8 @@ export async function waitForPids(
       throw new Error("supervisor exited before starting the task (see the sandbox's stderr)");
     }
     if (performance.now() > deadline) throw new Error(`supervisor did not record the task's pid within ${waitMs} ms`);
-    // The pids usually arrive within a few ms: poll every ms at first, then back off.
-    await Bun.sleep(performance.now() - started < fastPollWindowMs ? 1 : 20);
+    // Hundreds of launches may wait at once; backing off keeps their polling cheap.
+    await Bun.sleep(intervalMs);
+    intervalMs = Math.min(pidPollIntervalMaxMs, intervalMs * 2);
   }
 }

@@ -66,8 +66,10 @@ export class SupervisorSpawner {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private closed = false;
 
   spawn(request: SpawnRequest, onExit: () => void): Promise<SupervisorHandle> {
+    if (this.closed) return Promise.reject(new Error("containerizer closed during the launch"));
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise<SupervisorHandle>((resolve, reject) => {
@@ -78,6 +80,7 @@ export class SupervisorSpawner {
 
   /** Stops the worker; supervisors already started live on (they are detached). */
   close(): void {
+    this.closed = true;
     this.worker?.terminate();
     this.worker = null;
     for (const pending of this.pending.values()) pending.reject(new Error("containerizer closed during the launch"));

@@ -63,11 +63,12 @@ test("the task is a subshell of the supervisor: its own pid and the supervisor's
     while (!existsSync(join(dir, "out"))) await Bun.sleep(5);
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.kill(child.pid, signal);
     await child.exited;
-    const [taskPid, supervisorPid] = readFileSync(join(dir, "pids"), "utf8").trim().split(" ").map(Number);
+    const [pidsLine, status] = readFileSync(join(dir, "pids"), "utf8").trim().split("\n");
+    const [taskPid, supervisorPid] = pidsLine!.split(" ").map(Number);
     expect(supervisorPid).toBe(child.pid);
     expect(taskPid).not.toBe(child.pid);
     expect(readFileSync(join(dir, "out"), "utf8")).toBe("SigIgn:\t0000000000000000\n");
-    expect(readFileSync(join(dir, "status"), "utf8")).toBe("7\n");
+    expect(status).toBe("7");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

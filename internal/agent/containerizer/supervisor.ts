@@ -55,9 +55,9 @@ export function supervisorScript(): string {
     '  exec "$@"',
     ")",
     "s=$?",
-    // One write(2) of a newline-terminated line: a reader that sees the newline sees all of it,
-    // which is what tmp + mv would give, without forking mv (~2 ms per task on a small VM).
-    'echo "$s" > "$m/status"',
+    // One write(2) of a newline-terminated line, appended after the pids line: a reader that sees
+    // the newline sees all of it, which is what tmp + mv would give, without forking mv.
+    'echo "$s" >> "$m/pids"',
   ].join("\n");
 }
 

@@ -16,6 +16,7 @@ export interface HarnessOptions {
   cgroupsHierarchy?: string;
   enableCfs?: boolean;
   statusPollIntervalMs?: number;
+  launchesInFlightMax?: number;
 }
 
 export interface Harness {
@@ -55,6 +56,8 @@ export async function makeHarness(options: HarnessOptions, logger?: Containerize
       enableCfs: options.enableCfs,
       statusPollIntervalMs: options.statusPollIntervalMs ?? 50,
       killPollIntervalMs: 10,
+      sessionSweepDelayMs: 50,
+      ...(options.launchesInFlightMax === undefined ? {} : { launchesInFlightMax: options.launchesInFlightMax }),
       logger,
     });
     c.onTermination((t) => terminations.push(t));

@@ -1,6 +1,6 @@
 // Killing and measuring a task's process tree without cgroups, from /proc.
 
-import { signalPid, taskTree, type ProcStat } from "./proc.ts";
+import { readProcStat, signalPid, taskTree, type ProcStat } from "./proc.ts";
 import { userHz } from "./cgroups-math.ts";
 import type { CgroupStatistics } from "./cgroups.ts";
 
@@ -89,4 +89,62 @@ export function pageBytes(): number {
     pageBytesCache = result.exitCode === 0 && Number.isInteger(value) && value > 0 ? value : 4096;
   }
   return pageBytesCache;
+}
+
+/** Sweeps a session gets before its stragglers are left alone (they keep forking). */
+export const sessionSweepRoundsMax = 20;
+
+/**
+ * What a task that ended on its own may have left behind, without cgroups. Its process group is
+ * killed at once (background jobs stay in it); members of its session that moved to another
+ * group, and their descendants, need a walk of /proc, which costs a read per process on the host.
+ * Done for every task that ends, those walks took most of a busy agent's CPU; one sweep shortly
+ * after serves every task that ended meanwhile.
+ */
+export class SessionSweeper {
+  private pending: Array<{ sid: number; startTicks: number | undefined; round: number }> = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly scan: ProcScan,
+    private readonly delayMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** The task (session and group leader `sid`) has ended: kill its group now, its session soon. */
+  taskEnded(sid: number, startTicks: number | undefined): void {
+    // A pid is not reused while a group or session still names it; if it was reused, the old
+    // group is empty and the new process's group is not ours.
+    const holder = readProcStat(sid);
+    if (holder === null || startTicks === undefined || holder.startTicks === startTicks) signalPid(-sid, "SIGKILL");
+    this.add({ sid, startTicks, round: 0 });
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private add(entry: { sid: number; startTicks: number | undefined; round: number }): void {
+    if (this.closed) return;
+    this.pending.push(entry);
+    if (this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.sweep().catch(this.onError);
+    }, this.delayMs);
+    this.timer.unref();
+  }
+
+  private async sweep(): Promise<void> {
+    const batch = this.pending.splice(0);
+    const table = await this.scan();
+    for (const entry of batch) {
+      const targets = treeTargets(table, entry.sid, entry.startTicks, []);
+      for (const pid of targets) signalPid(pid, "SIGKILL");
+      if (targets.length > 0 && entry.round + 1 < sessionSweepRoundsMax) this.add({ ...entry, round: entry.round + 1 });
+    }
+  }
 }

@@ -64,6 +64,8 @@ export interface KnownContainer {
   sandboxDir: string;
   /** Present when the process was started; absent when the agent died during launch. */
   pid?: number;
+  /** The task's start time as launch() reported it (its identity against pid reuse). */
+  startTicks?: number;
   limits: ContainerLimits;
   healthCheck?: HealthCheck;
 }
@@ -71,8 +73,11 @@ export interface KnownContainer {
 export interface Containerizer {
   /** "cgroups-v1", "cgroups-v2" or "none", decided once at construction. */
   readonly isolation: string;
-  /** Starts the task as its own process group; resolves once the process exists. */
-  launch(spec: LaunchSpec): Promise<{ pid: number }>;
+  /**
+   * Starts the task as its own process group; resolves once the process exists, with its start
+   * time (when it could be read) for the agent to keep and hand back to recover().
+   */
+  launch(spec: LaunchSpec): Promise<{ pid: number; startTicks?: number }>;
   /** SIGTERM to the process group, SIGKILL to the whole tree after gracePeriodMs. Resolves when gone. */
   kill(containerId: string, gracePeriodMs: number): Promise<void>;
   /**
