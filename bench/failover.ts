@@ -12,7 +12,8 @@
 //   new leader       a surviving master reports master/elected = 1 (polled every 5 ms)
 //   agents back      the new leader counts every agent active (master/slaves_active)
 //   offers again     the framework receives its first OFFERS event after the kill
-// and "elected → agents" (agents back minus new leader), then restarts the killed master on its
+// and "elected → agents" (agents back minus new leader), and for Raft the terms each failover
+// took (one when no vote was split and no election spurious), then restarts the killed master on its
 // port and work_dir and waits for it to follow before the next round. Medians and p95 over the
 // rounds. ZooKeeper notices a killed leader only when its session expires, so its figures follow
 // --zk_session_timeout (Mesos's default is 10 s; ZooKeeper's minimum is 2 x tickTime).
@@ -50,6 +51,8 @@ interface Round {
   leaderMs: number;
   agentsMs: number;
   offersMs: number;
+  /** Raft terms the round took (1: one election, no split vote or spurious election); 0 for zk. */
+  terms: number;
 }
 
 async function snapshot(master: Master): Promise<Record<string, number> | undefined> {
@@ -145,6 +148,7 @@ async function oneRound(kind: Kind, masters: Master[], lastOfferMs: () => number
   const leader = await until("a leader before the kill", () => leaderAmong(masters));
   await until("every agent active", async () => ((await snapshot(leader))?.["master/slaves_active"] === AGENTS ? true : undefined));
   await until("offers before the kill", async () => (lastOfferMs() > 0 ? true : undefined));
+  const termBefore = (await snapshot(leader))?.["master/raft/term"] ?? 0;
   const killedAtMs = performance.now();
   leader.proc.child.kill("SIGKILL");
   const rest = masters.filter((m) => m !== leader);
@@ -154,12 +158,13 @@ async function oneRound(kind: Kind, masters: Master[], lastOfferMs: () => number
   const agentsMs = performance.now() - killedAtMs;
   await until("offers again", async () => (lastOfferMs() > killedAtMs ? true : undefined));
   const offersMs = lastOfferMs() - killedAtMs;
+  const terms = ((await snapshot(next))?.["master/raft/term"] ?? 0) - termBefore;
   await leader.proc.exited;
   leader.proc = await startCluster(leader.args);
   await until("the killed master following", () => follows(leader, next));
   await Bun.sleep(SETTLE_MS);
-  console.log(`${kind} round ${round + 1}: leader ${leaderMs.toFixed(0)} ms, agents ${agentsMs.toFixed(0)} ms, offers ${offersMs.toFixed(0)} ms`);
-  return { leaderMs, agentsMs, offersMs };
+  console.log(`${kind} round ${round + 1}: leader ${leaderMs.toFixed(0)} ms, agents ${agentsMs.toFixed(0)} ms, offers ${offersMs.toFixed(0)} ms, terms ${terms}`);
+  return { leaderMs, agentsMs, offersMs, terms };
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -184,6 +189,8 @@ function report(results: Map<Kind, Round[]>): void {
   console.log(`| ${header.join(" | ")} |`);
   console.log(`|${header.map(() => "---").join("|")}|`);
   for (const [name, pick] of rows) console.log(`| ${name} | ${kinds.map((k) => cell(results.get(k)!.map(pick))).join(" | ")} |`);
+  const raft = results.get("raft");
+  if (raft !== undefined) console.log(`raft: ${raft.reduce((sum, r) => sum + r.terms, 0)} terms over ${raft.length} kills (more than one per kill: split votes or spurious elections)`);
 }
 
 const results = new Map<Kind, Round[]>();
