@@ -139,7 +139,7 @@ function raftFlags(): FlagDef[] {
       name: "raft_heartbeat_interval",
       kind: "duration",
       default: 20,
-      min: 1,
+      min: 4,
       help: "With --masters: the Raft tick; the leader sends a heartbeat to each master this often.",
     },
     {
