@@ -3,7 +3,7 @@
 import { cpus } from "node:os";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { flagTable, type Flags, type FlagValue } from "../flags/index.ts";
+import { flagTable, type Flags } from "../flags/index.ts";
 import {
   detectDefaultResources,
   parseAttributesFlag,
@@ -63,13 +63,14 @@ export interface AgentConfigOverrides {
 }
 
 /** The agent's configuration from --mode=agent flags, or from --mode=dev flags for the built-in agent. */
-export function agentConfigFromFlags(flags: Flags, overrides: AgentConfigOverrides = {}): AgentConfig {
+export function agentConfigFromFlags(modeFlags: Flags, overrides: AgentConfigOverrides = {}): AgentConfig {
+  const flags = modeFlags.withDefaultsFrom(flagTable("agent"));
   const dev = flags.mode === "dev";
   const workDir = overrides.workDir ?? (dev ? join(flags.string("work_dir"), "agent") : flags.string("work_dir"));
-  const defaultRole = stringFlag(flags, "default_role");
+  const defaultRole = flags.string("default_role");
   // The work dir may not exist yet; its parent is on the same filesystem for the disk size.
   const detected = detectDefaultResources(existsSync(workDir) ? workDir : dirname(workDir), defaultRole);
-  const given = optionalString(flags, "resources");
+  const given = flags.optString("resources");
   const resources = given === undefined ? detected : withDefaults(parseResourcesFlag(given, { defaultRole }), detected);
   const config: AgentConfig = {
     master: overrides.master ?? (dev ? `127.0.0.1:${flags.number("port")}` : flags.string("master")),
@@ -77,22 +78,22 @@ export function agentConfigFromFlags(flags: Flags, overrides: AgentConfigOverrid
     port: flags.number(dev ? "agent_port" : "port"),
     hostname: flags.string("hostname"),
     resources,
-    attributes: parseAttributesFlag(optionalString(flags, "attributes") ?? ""),
+    attributes: parseAttributesFlag(flags.optString("attributes") ?? ""),
     physicalCpus: Math.max(1, cpus().length),
-    taskKillGracePeriodMs: numberFlag(flags, "task_kill_grace_period"),
-    switchUser: booleanFlag(flags, "switch_user"),
-    statusUpdateRetryIntervalMinMs: numberFlag(flags, "status_update_retry_interval_min"),
-    statusUpdateRetryIntervalMaxMs: numberFlag(flags, "status_update_retry_interval_max"),
-    registrationBackoffFactorMs: numberFlag(flags, "registration_backoff_factor"),
+    taskKillGracePeriodMs: flags.number("task_kill_grace_period"),
+    switchUser: flags.bool("switch_user"),
+    statusUpdateRetryIntervalMinMs: flags.number("status_update_retry_interval_min"),
+    statusUpdateRetryIntervalMaxMs: flags.number("status_update_retry_interval_max"),
+    registrationBackoffFactorMs: flags.number("registration_backoff_factor"),
     registrationBackoffMaxMs,
-    gcDelayMs: numberFlag(flags, "gc_delay"),
-    gcDiskHeadroom: numberFlag(flags, "gc_disk_headroom"),
-    diskWatchIntervalMs: numberFlag(flags, "disk_watch_interval"),
-    isolation: stringFlag(flags, "isolation") as IsolationChoice,
-    cgroupsHierarchy: stringFlag(flags, "cgroups_hierarchy"),
-    cgroupsRoot: stringFlag(flags, "cgroups_root"),
-    cgroupsEnableCfs: booleanFlag(flags, "cgroups_enable_cfs"),
-    recover: stringFlag(flags, "recover") as RecoverMode,
+    gcDelayMs: flags.number("gc_delay"),
+    gcDiskHeadroom: flags.number("gc_disk_headroom"),
+    diskWatchIntervalMs: flags.number("disk_watch_interval"),
+    isolation: flags.string("isolation") as IsolationChoice,
+    cgroupsHierarchy: flags.string("cgroups_hierarchy"),
+    cgroupsRoot: flags.string("cgroups_root"),
+    cgroupsEnableCfs: flags.bool("cgroups_enable_cfs"),
+    recover: flags.string("recover") as RecoverMode,
   };
   const logDir = flags.optString("log_dir");
   if (logDir !== undefined) config.logDir = logDir;
@@ -115,36 +116,7 @@ export function checkConfig(config: AgentConfig): void {
   }
 }
 
-/**
- * Dev mode's flag table lacks most agent flags; those take the agent's defaults from the agent
- * flag table, so the two cannot drift apart.
- */
-function effective(flags: Flags, name: string): FlagValue | undefined {
-  const entry = flags.entries().find((candidate) => candidate.def.name === name);
-  if (entry !== undefined) return entry.value;
-  return flagTable("agent").find((def) => def.name === name)?.default;
-}
 
-function optionalString(flags: Flags, name: string): string | undefined {
-  const value = effective(flags, name);
-  if (value !== undefined && typeof value !== "string") throw new Error(`flag --${name} is not a string`);
-  return value;
-}
 
-function stringFlag(flags: Flags, name: string): string {
-  const value = optionalString(flags, name);
-  if (value === undefined) throw new Error(`flag --${name} has no value`);
-  return value;
-}
 
-function numberFlag(flags: Flags, name: string): number {
-  const value = effective(flags, name);
-  if (typeof value !== "number") throw new Error(`flag --${name} is not a number`);
-  return value;
-}
 
-function booleanFlag(flags: Flags, name: string): boolean {
-  const value = effective(flags, name);
-  if (typeof value !== "boolean") throw new Error(`flag --${name} is not a boolean`);
-  return value;
-}

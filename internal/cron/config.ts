@@ -2,7 +2,7 @@
 // the cron flag table's defaults, so the two cannot drift apart).
 
 import { join } from "node:path";
-import { flagTable, formatDurationMs, type Flags, type FlagValue } from "../flags/index.ts";
+import { flagTable, formatDurationMs, type Flags } from "../flags/index.ts";
 import type { CoreSettings } from "./core-state.ts";
 import type { JobDefaults } from "./job-json.ts";
 
@@ -36,38 +36,39 @@ export interface CronConfigOverrides {
   port?: number;
 }
 
-export function cronConfigFromFlags(flags: Flags, overrides: CronConfigOverrides = {}): CronConfig {
+export function cronConfigFromFlags(given: Flags, overrides: CronConfigOverrides = {}): CronConfig {
+  const flags = given.withDefaultsFrom(flagTable("cron"));
   const dev = flags.mode === "dev";
   const master = overrides.master ?? (dev ? `127.0.0.1:${flags.number("port")}` : flags.string("master"));
   const config: CronConfig = {
     workDir: overrides.workDir ?? (dev ? join(flags.string("work_dir"), "cron") : flags.string("work_dir")),
     masters: master.startsWith("zk://") ? [] : masterList(master),
     masterZk: master.startsWith("zk://") ? master : undefined,
-    zk: optionalString(flags, "zk"),
-    zkSessionTimeoutMs: numberFlag(flags, "zk_session_timeout"),
+    zk: flags.optString("zk"),
+    zkSessionTimeoutMs: flags.number("zk_session_timeout"),
     ip: flags.string("ip"),
     port: overrides.port ?? flags.number(dev ? "cron_port" : "port"),
     hostname: flags.string("hostname"),
-    role: stringFlag(flags, "role"),
-    frameworkName: stringFlag(flags, "framework_name"),
-    user: stringFlag(flags, "user"),
-    failoverTimeoutMs: numberFlag(flags, "failover_timeout"),
+    role: flags.string("role"),
+    frameworkName: flags.string("framework_name"),
+    user: flags.string("user"),
+    failoverTimeoutMs: flags.number("failover_timeout"),
     jobDefaults: {
-      cpus: numberFlag(flags, "mesos_task_cpu"),
-      memMegabytes: numberFlag(flags, "mesos_task_mem"),
-      diskMegabytes: numberFlag(flags, "mesos_task_disk"),
-      epsilon: isoDurationOf(numberFlag(flags, "task_epsilon")),
+      cpus: flags.number("mesos_task_cpu"),
+      memMegabytes: flags.number("mesos_task_mem"),
+      diskMegabytes: flags.number("mesos_task_disk"),
+      epsilon: isoDurationOf(flags.number("task_epsilon")),
       retries: 2,
     },
     core: {
-      failureRetryMs: numberFlag(flags, "failure_retry"),
-      failureRetryMaxMs: numberFlag(flags, "failure_retry_max"),
-      disableAfterFailures: numberFlag(flags, "disable_after_failures"),
+      failureRetryMs: flags.number("failure_retry"),
+      failureRetryMaxMs: flags.number("failure_retry_max"),
+      disableAfterFailures: flags.number("disable_after_failures"),
     },
-    reconcileIntervalMs: numberFlag(flags, "reconciliation_interval"),
-    scheduleHorizonMs: numberFlag(flags, "schedule_horizon"),
-    runHistoryMax: numberFlag(flags, "max_runs_per_job"),
-    leaderPollIntervalMs: numberFlag(flags, "leader_poll_interval"),
+    reconcileIntervalMs: flags.number("reconciliation_interval"),
+    scheduleHorizonMs: flags.number("schedule_horizon"),
+    runHistoryMax: flags.number("max_runs_per_job"),
+    leaderPollIntervalMs: flags.number("leader_poll_interval"),
   };
   checkConfig(config);
   return config;
@@ -95,26 +96,6 @@ function isoDurationOf(ms: number): string {
   return `PT${ms / 1000}S`;
 }
 
-function effective(flags: Flags, name: string): FlagValue | undefined {
-  const entry = flags.entries().find((candidate) => candidate.def.name === name);
-  if (entry !== undefined) return entry.value;
-  return flagTable("cron").find((def) => def.name === name)?.default;
-}
 
-function optionalString(flags: Flags, name: string): string | undefined {
-  const value = effective(flags, name);
-  if (value !== undefined && typeof value !== "string") throw new Error(`flag --${name} is not a string`);
-  return value;
-}
 
-function stringFlag(flags: Flags, name: string): string {
-  const value = optionalString(flags, name);
-  if (value === undefined) throw new Error(`flag --${name} has no value`);
-  return value;
-}
 
-function numberFlag(flags: Flags, name: string): number {
-  const value = effective(flags, name);
-  if (typeof value !== "number") throw new Error(`flag --${name} is not a number`);
-  return value;
-}

@@ -41,6 +41,18 @@ export class Flags {
     return value;
   }
 
+  /**
+   * These flags, plus the defaults of `table`'s flags this mode does not define. Dev mode has few
+   * flags of its own and borrows the agent's and cron's defaults this way, so they cannot drift.
+   */
+  withDefaultsFrom(table: readonly FlagDef[]): Flags {
+    const merged = new Map(this.effective);
+    for (const def of table) {
+      if (!merged.has(def.name)) merged.set(def.name, { def, value: def.default, source: "default" });
+    }
+    return new Flags(this.mode, merged);
+  }
+
   entries(): EffectiveFlag[] {
     return [...this.effective.values()];
   }
