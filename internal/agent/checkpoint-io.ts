@@ -2,6 +2,7 @@
 // ...), written synchronously because they are rare and everything after them depends on them,
 // and the JSON-lines reader the task journal (journal.ts) is recovered with.
 
+import { fsyncDir, truncateAndSync } from "../runtime/index.ts";
 import {
   closeSync,
   existsSync,
@@ -18,6 +19,7 @@ import {
   writeSync,
 } from "node:fs";
 import { rename, rm, symlink } from "node:fs/promises";
+export { fsyncDir as syncDir } from "../runtime/index.ts";
 import { basename, dirname, join } from "node:path";
 
 /** Creates a directory and its parents, syncing each new one's parent so the entry survives a crash. */
@@ -25,18 +27,9 @@ export function ensureDir(dir: string): void {
   if (existsSync(dir)) return;
   ensureDir(dirname(dir));
   mkdirSync(dir);
-  syncDir(dirname(dir));
+  fsyncDir(dirname(dir));
 }
 
-/** fsyncs a directory, so the entries made or renamed in it survive a crash. */
-export function syncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Replaces `path` with `content` so that a crash leaves either the old or the new file whole. */
 export function writeFileAtomic(path: string, content: string): void {
@@ -50,7 +43,7 @@ export function writeFileAtomic(path: string, content: string): void {
     closeSync(fd);
   }
   renameSync(temp, path);
-  syncDir(dirname(path));
+  fsyncDir(dirname(path));
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {
@@ -64,7 +57,7 @@ export function setSymlinkAtomic(link: string, target: string): void {
   rmSync(temp, { force: true });
   symlinkSync(target, temp);
   renameSync(temp, link);
-  syncDir(dirname(link));
+  fsyncDir(dirname(link));
 }
 
 let replaceCount = 0;
@@ -135,7 +128,7 @@ export function readRecords(path: string): RecordsRead {
     } else if (!complete || end + 1 >= bytes.length) {
       const problem = complete ? `unparsable last line: ${parsed.ok ? "" : parsed.problem}` : "last line has no newline";
       out.tornTail = { bytes: bytes.length - start, problem };
-      truncateFile(path, start);
+      truncateAndSync(path, start);
       break;
     } else {
       out.corruptLines.push(lineNumber);
@@ -154,15 +147,6 @@ function parseLine(line: Buffer): { ok: true; value: unknown } | { ok: false; pr
   }
 }
 
-function truncateFile(path: string, length: number): void {
-  const fd = openSync(path, "r+");
-  try {
-    ftruncateSync(fd, length);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Parses a JSON file written by writeJsonAtomic; undefined when absent. */
 export function readJsonFile(path: string): unknown {

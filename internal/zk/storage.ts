@@ -11,6 +11,7 @@
 // Recovery loads the newest snapshot that checks out, replays the logs after it, and cuts a torn
 // last record (crash mid-write) off the file it was found in.
 
+import { fsyncDir } from "../runtime/index.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LatencyStats } from "./latency-stats.ts";
@@ -75,14 +76,6 @@ function listFiles(dir: string): { logs: { name: string; zxid: number }[]; snaps
   return { logs, snapshots };
 }
 
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, "r");
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 function writeAllSync(fd: number, bytes: Uint8Array, position: number): void {
   let offset = 0;

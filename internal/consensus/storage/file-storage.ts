@@ -16,6 +16,7 @@
 // Segments roll at `walSegmentBytesMax` and at each local snapshot; a segment whose entries are
 // all covered by the snapshot is deleted. The two newest snapshots are kept.
 
+import { fsyncDir, truncateAndSync } from "../../runtime/index.ts";
 import {
   closeSync,
   existsSync,
@@ -97,14 +98,6 @@ function snapshotName(index: number): string {
   return `snap-${String(index).padStart(16, "0")}.snap`;
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function entryRecord(e: Entry): WalRecord {
   return e.kind === "normal"
@@ -277,7 +270,7 @@ export class FileStorage implements RaftStorage {
       if (record === undefined) {
         const atTail = isLast && (newline === -1 || text.indexOf("\n", newline + 1) === -1);
         if (!atTail) throw new StorageCorruptError(`raft log ${segment.path} is damaged at byte ${offset}; restore it or move it away`);
-        truncateAt(segment.path, Buffer.byteLength(text.slice(0, offset)));
+        truncateAndSync(segment.path, Buffer.byteLength(text.slice(0, offset)));
         return;
       }
       this.replayRecord(record, segment, base, entries);
@@ -307,15 +300,6 @@ export class FileStorage implements RaftStorage {
   }
 }
 
-function truncateAt(path: string, bytes: number): void {
-  const fd = openSync(path, "r+");
-  try {
-    ftruncateSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** True when `dir` holds Raft state (a member that has run before). */
 export function hasRaftState(dir: string): boolean {

@@ -3,6 +3,7 @@
 // fsync), compacted into a snapshot every `registryCompactOpsMax` ops. A torn last line (a crash
 // mid-write) is cut off on open; damage anywhere else stops start-up with a message.
 
+import { fsyncDir, truncateAndSync } from "../../runtime/index.ts";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, ftruncateSync } from "node:fs";
 import { join } from "node:path";
 import { applyRegistryOp, emptyRegistryState } from "./state-machine.ts";
@@ -123,14 +124,6 @@ export class FileRegistry implements Registry {
   }
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function readSnapshot(path: string): { state: RegistryState; seq: number } {
   if (!existsSync(path)) return { state: emptyRegistryState(), seq: 0 };
@@ -156,7 +149,7 @@ function replayLog(path: string, state: RegistryState, snapshotSeq: number): { s
       if (text.indexOf("\n", newline + 1) !== -1 && newline !== -1) {
         throw new RegistryCorruptError(`registry log ${path} is damaged at byte ${offset}; restore it from a backup or move it away`);
       }
-      truncateAt(path, Buffer.byteLength(text.slice(0, offset)));
+      truncateAndSync(path, Buffer.byteLength(text.slice(0, offset)));
       break;
     }
     if (entry.seq > seq) {
@@ -181,12 +174,3 @@ function parseLine(line: string): LogEntry | undefined {
   }
 }
 
-function truncateAt(path: string, bytes: number): void {
-  const fd = openSync(path, "r+");
-  try {
-    ftruncateSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
