@@ -274,8 +274,13 @@ for (const kind of KINDS) {
       await waitFor(() => a.isLeader() && b.watching() === a.znode() && c3.watching() === b.znode());
       expect(b.isLeader() || c3.isLeader()).toBe(false);
       expect(a.znode()).toMatch(new RegExp(`^${group}/json\\.info_\\d{10}$`));
-      const watchers = await watchersByPath(server.port);
       const hex = (c: ZkClient) => c.sessionId.toString(16);
+      // The server lists a watch once it has processed the watching read; poll until it has.
+      let watchers = await watchersByPath(server.port);
+      for (let attempt = 0; attempt < 50 && (watchers.get(a.znode()!)?.length !== 1 || watchers.get(b.znode()!)?.length !== 1); attempt++) {
+        await Bun.sleep(50);
+        watchers = await watchersByPath(server.port);
+      }
       expect(watchers.get(a.znode()!)).toEqual([hex(cs[1]!)]);
       expect(watchers.get(b.znode()!)).toEqual([hex(cs[2]!)]);
       expect(watchers.get(c3.znode()!)).toBeUndefined();
