@@ -79,21 +79,52 @@ export function masterGauges(m: Master): MasterGauges {
   };
 }
 
+/** What an agent's advertised resources amount to; its Resources object only changes when they do. */
+interface StaticAmounts {
+  readonly total: ResourceAmounts;
+  readonly reserved: ResourceAmounts;
+  readonly byRole: ReadonlyArray<readonly [string, ResourceAmounts]>;
+}
+
+// Keyed by the agent's (immutable) total, so a collection over 10,000 agents does the resource
+// arithmetic only for agents whose resources changed since the last one.
+const staticAmountsCache = new WeakMap<Resources, StaticAmounts>();
+
+function staticAmounts(total: Resources): StaticAmounts {
+  let amounts = staticAmountsCache.get(total);
+  if (amounts !== undefined) return amounts;
+  const all = zero();
+  add(all, total);
+  const reserved = zero();
+  const byRole: Array<readonly [string, ResourceAmounts]> = [];
+  for (const role of total.roles()) {
+    if (role === unreservedRole) continue;
+    const ofRole = zero();
+    addReserved(ofRole, total, role);
+    addTo(reserved, ofRole);
+    byRole.push([role, ofRole]);
+  }
+  amounts = { total: all, reserved, byRole };
+  staticAmountsCache.set(total, amounts);
+  return amounts;
+}
+
+function addTo(into: ResourceAmounts, amounts: ResourceAmounts): void {
+  into.cpus += amounts.cpus;
+  into.memMb += amounts.memMb;
+  into.diskMb += amounts.diskMb;
+}
+
 function agentGauges(m: Master, perAgent: Map<string, AgentSums>, roleOf: (role: string) => RoleSums, cluster: { total: ResourceAmounts; reserved: ResourceAmounts }): AgentGauges[] {
   const list: AgentGauges[] = [];
+  const none: AgentSums = { offered: zero(), allocated: zero() };
   for (const agent of m.agents.values()) {
     if (agent.connection === "unreachable") continue;
-    const total = zero();
-    add(total, agent.total);
-    add(cluster.total, agent.total);
-    const reserved = zero();
-    for (const role of agent.total.roles()) {
-      if (role === unreservedRole) continue;
-      addReserved(roleOf(role).reserved, agent.total, role);
-      addReserved(reserved, agent.total, role);
-    }
-    add(cluster.reserved, agent.total.filter((resource) => resource.role !== unreservedRole));
-    const sums = perAgent.get(agent.record.id) ?? { offered: zero(), allocated: zero() };
+    const { total, reserved, byRole } = staticAmounts(agent.total);
+    addTo(cluster.total, total);
+    addTo(cluster.reserved, reserved);
+    for (const [role, amounts] of byRole) addTo(roleOf(role).reserved, amounts);
+    const sums = perAgent.get(agent.record.id) ?? none;
     const physicalCpus = agent.record.physicalCpus;
     list.push({
       agentId: agent.record.id,
