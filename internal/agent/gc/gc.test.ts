@@ -28,7 +28,7 @@ function setup() {
 describe("SandboxGc", () => {
   test("schedules made together share one write, and each resolves once its entry is on disk", async () => {
     const { workDir, stateDir, sandbox } = setup();
-    const gc = new SandboxGc({ stateDir, rootDir: workDir, clock: new ManualClock(0), diskUsage: async () => 0 });
+    const gc = new SandboxGc({ writeIntervalMinMs: 30, stateDir, rootDir: workDir, clock: new ManualClock(0), diskUsage: async () => 0 });
     const paths = ["a", "b", "c", "d"].map(sandbox);
     const onDisk = await Promise.all(
       paths.map(async (path) => {
@@ -47,13 +47,13 @@ describe("SandboxGc", () => {
     const clock = new ManualClock(1_000_000);
     const usage = async () => 0;
     // Headroom 0 so an empty disk gives the full delay (Mesos's default 0.1 would give 90% of it).
-    const first = new SandboxGc({ stateDir, rootDir: workDir, clock, diskUsage: usage, gcDelayMs: 7 * dayMs, gcDiskHeadroom: 0 });
+    const first = new SandboxGc({ writeIntervalMinMs: 0, stateDir, rootDir: workDir, clock, diskUsage: usage, gcDelayMs: 7 * dayMs, gcDiskHeadroom: 0 });
     const a = sandbox("a");
     await first.schedule(a);
     expect(JSON.parse(readFileSync(join(stateDir, "gc.json"), "utf8")).entries).toHaveLength(1);
 
     // The agent restarts: a new instance reads the schedule back.
-    const second = new SandboxGc({ stateDir, rootDir: workDir, clock, diskUsage: usage, gcDelayMs: 7 * dayMs, gcDiskHeadroom: 0 });
+    const second = new SandboxGc({ writeIntervalMinMs: 0, stateDir, rootDir: workDir, clock, diskUsage: usage, gcDelayMs: 7 * dayMs, gcDiskHeadroom: 0 });
     expect(second.scheduled().map((e) => e.path)).toEqual([a]);
     clock.advance(7 * dayMs - 1);
     expect((await second.prune()).removed).toEqual([]);
@@ -61,14 +61,14 @@ describe("SandboxGc", () => {
     clock.advance(1);
     expect((await second.prune()).removed).toEqual([a]);
     expect(existsSync(a)).toBe(false);
-    expect(new SandboxGc({ stateDir, rootDir: workDir, clock, diskUsage: usage }).scheduled()).toEqual([]);
+    expect(new SandboxGc({ writeIntervalMinMs: 0, stateDir, rootDir: workDir, clock, diskUsage: usage }).scheduled()).toEqual([]);
   });
 
   test("a fuller disk prunes sooner", async () => {
     const { workDir, stateDir, sandbox } = setup();
     const clock = new ManualClock(0);
     let usage = 0.2;
-    const gc = new SandboxGc({ stateDir, rootDir: workDir, clock, diskUsage: async () => usage, gcDelayMs: 10 * dayMs, gcDiskHeadroom: 0.1 });
+    const gc = new SandboxGc({ writeIntervalMinMs: 0, stateDir, rootDir: workDir, clock, diskUsage: async () => usage, gcDelayMs: 10 * dayMs, gcDiskHeadroom: 0.1 });
     const a = sandbox("a");
     await gc.schedule(a);
     clock.advance(5 * dayMs);
@@ -82,7 +82,7 @@ describe("SandboxGc", () => {
   test("unschedule keeps a path", async () => {
     const { workDir, stateDir, sandbox } = setup();
     const clock = new ManualClock(0);
-    const gc = new SandboxGc({ stateDir, rootDir: workDir, clock, diskUsage: async () => 0, gcDelayMs: 1000 });
+    const gc = new SandboxGc({ writeIntervalMinMs: 0, stateDir, rootDir: workDir, clock, diskUsage: async () => 0, gcDelayMs: 1000 });
     const a = sandbox("a");
     await gc.schedule(a);
     expect(await gc.unschedule(a)).toBe(true);
@@ -93,7 +93,7 @@ describe("SandboxGc", () => {
 
   test("refuses paths outside the work dir", async () => {
     const { workDir, stateDir } = setup();
-    const gc = new SandboxGc({ stateDir, rootDir: workDir, diskUsage: async () => 0 });
+    const gc = new SandboxGc({ writeIntervalMinMs: 0, stateDir, rootDir: workDir, diskUsage: async () => 0 });
     expect(gc.schedule("/etc")).rejects.toThrow(/below/);
     expect(gc.schedule(join(workDir, "..", "x"))).rejects.toThrow(/below/);
   });
@@ -103,7 +103,7 @@ describe("SandboxGc", () => {
     const clock = new ManualClock(0);
     const errors: object[] = [];
     const logger = { info() {}, warn() {}, error: (o: object) => errors.push(o) };
-    const gc = new SandboxGc({ stateDir, rootDir: workDir, clock, diskUsage: async () => 0, gcDelayMs: 10, logger, remove: async () => { throw new Error("EBUSY"); } });
+    const gc = new SandboxGc({ writeIntervalMinMs: 0, stateDir, rootDir: workDir, clock, diskUsage: async () => 0, gcDelayMs: 10, logger, remove: async () => { throw new Error("EBUSY"); } });
     await gc.schedule(sandbox("a"));
     clock.advance(10);
     const result = await gc.prune();

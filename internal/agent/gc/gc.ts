@@ -20,6 +20,12 @@ export interface GcLogger {
 export const gcEntriesMax = 100_000;
 /** Most removals one prune performs; the rest wait for the next prune. */
 export const gcRemovalsPerPruneMax = 1_000;
+/**
+ * Each write serializes the whole schedule (a week of finished sandboxes); with tasks finishing
+ * hundreds a second, writing after every change was quadratic. Recovery schedules the sandboxes
+ * of the completed tasks it finds again, so a crash within this window loses nothing.
+ */
+export const gcWriteIntervalMinMs = 1_000;
 
 export interface SandboxGcOptions {
   /** The schedule lives in `<stateDir>/gc.json`. */
@@ -34,6 +40,8 @@ export interface SandboxGcOptions {
   remove?: (path: string) => Promise<void>;
   clock?: Clock;
   logger?: GcLogger;
+  /** Least time between two writes of the schedule; changes meanwhile wait and share one. Default gcWriteIntervalMinMs. */
+  writeIntervalMinMs?: number;
 }
 
 export interface PruneResult {
@@ -62,6 +70,8 @@ export class SandboxGc {
   /** The write under way, and the one that will take the changes made meanwhile. */
   private writing: Promise<void> | null = null;
   private nextWrite: Promise<void> | null = null;
+  private lastWriteStartMs = Number.NEGATIVE_INFINITY;
+  private readonly writeIntervalMinMs: number;
 
   constructor(options: SandboxGcOptions) {
     this.statePath = join(options.stateDir, "gc.json");
@@ -74,6 +84,8 @@ export class SandboxGc {
     this.logger = options.logger;
     this.diskUsage = options.diskUsage ?? diskUsageFraction;
     this.remove = options.remove ?? ((path) => rm(path, { recursive: true, force: true }));
+    this.writeIntervalMinMs = options.writeIntervalMinMs ?? gcWriteIntervalMinMs;
+    assert(this.writeIntervalMinMs >= 0, `gc write interval must not be negative: ${this.writeIntervalMinMs}`);
     mkdirSync(options.stateDir, { recursive: true });
     this.load();
   }
@@ -152,11 +164,18 @@ export class SandboxGc {
     if (this.nextWrite !== null) return this.nextWrite;
     // A failed write is reported to its own callers; the next one still tries.
     const after = (this.writing ?? Promise.resolve()).catch(() => undefined);
-    const next = after.then(() => {
-      this.writing = next;
-      this.nextWrite = null;
-      return this.writeSchedule();
-    });
+    const next = after
+      .then(() => {
+        // Real time, not the injected clock: this paces disk writes, it decides nothing.
+        const waitMs = this.lastWriteStartMs + this.writeIntervalMinMs - performance.now();
+        return waitMs > 0 ? Bun.sleep(waitMs) : undefined;
+      })
+      .then(() => {
+        this.writing = next;
+        this.nextWrite = null;
+        this.lastWriteStartMs = performance.now();
+        return this.writeSchedule();
+      });
     this.nextWrite = next;
     const clear = () => {
       if (this.writing === next) this.writing = null;
@@ -170,7 +189,7 @@ export class SandboxGc {
     const tmp = `${this.statePath}.tmp`;
     const file = await open(tmp, "w", 0o600);
     try {
-      await file.writeFile(JSON.stringify({ version: 1, entries: this.scheduled() }));
+      await file.writeFile(JSON.stringify({ version: 1, entries: [...this.entries.values()] }));
       await file.sync();
     } finally {
       await file.close();
