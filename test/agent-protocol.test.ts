@@ -193,6 +193,21 @@ describe("command tasks", () => {
     expect((await fetch(`${a.url}/files/browse?path=${workDir}/meta`)).status).toBe(403);
   });
 
+  test("a large RUN_TASKS launches a few at a time; a task killed before its launch began ends without a process", async () => {
+    const m = master({ newAgentId: "agent-Q", autoAck: true });
+    await agent(m.address, tempDir());
+    await m.waitForRegister();
+    const tasks = Array.from({ length: 40 }, (_, i) => commandTask(`q${i}`, "sleep 30", "cpus:0.01;mem:1"));
+    m.runTasks("fw", tasks);
+    m.kill("fw", "q39");
+    const killed = await m.waitForUpdate("q39", "TASK_KILLED");
+    expect(killed.status.reason).toBe("REASON_TASK_KILLED_DURING_LAUNCH");
+    expect(m.updates("q39").map((u) => u.state)).toEqual(["TASK_KILLING", "TASK_KILLED"]);
+    for (const task of tasks.slice(0, 39)) await m.waitForUpdate(task.task_id.value, "TASK_RUNNING");
+    for (const task of tasks.slice(0, 39)) m.kill("fw", task.task_id.value);
+    for (const task of tasks.slice(0, 39)) await m.waitForUpdate(task.task_id.value, "TASK_KILLED");
+  });
+
   test("a failing command: TASK_FAILED with its exit status", async () => {
     const m = master({ autoAck: true });
     await agent(m.address, tempDir());

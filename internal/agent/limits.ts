@@ -36,3 +36,9 @@ export const idCharsMax = 255;
  */
 export const journalCompactBytesMin = 16 * 1024 * 1024;
 export const journalCompactGrowthFactor = 4;
+/**
+ * Tasks being launched at once (TASK_STARTING made, process not yet running); the rest of a
+ * RUN_TASKS waits in TASK_STAGING, as tasks wait for Mesos's executor. Starting hundreds at once
+ * launches no faster and starves the agent (and the master beside it) of the CPU.
+ */
+export const taskLaunchesInFlightMax = 16;

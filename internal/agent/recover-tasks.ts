@@ -143,9 +143,10 @@ async function finishTask(record: TaskRecord, tasks: TaskManager, containerizer:
     tasks.startKill(record);
     return;
   }
-  if (record.state === "TASK_STARTING") {
-    // The agent died before it checkpointed TASK_RUNNING; if the containerizer found the
-    // process (it keeps its own record of launches), the task did start.
+  if (record.state === "TASK_STARTING" || record.state === "TASK_STAGING") {
+    // The agent died before it journaled TASK_RUNNING (or, waiting for a launch slot, even
+    // TASK_STARTING); if the containerizer found the process (it keeps its own record of
+    // launches), the task did start.
     const alive = record.pid !== undefined || (await containerizer.usage(record.checkpoint.containerId)) !== undefined;
     if (alive && record.phase === "running") tasks.emit(record, { state: "TASK_RUNNING", source: "SOURCE_EXECUTOR" });
   }

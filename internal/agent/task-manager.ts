@@ -11,7 +11,7 @@ import { isTerminalState, type FrameworkInfo, type KillPolicy, type TaskInfo, ty
 import { replaceSymlink, writeJsonAtomic } from "./checkpoint-io.ts";
 import type { Containerizer, ContainerTermination, HealthEvent, LaunchSpec } from "./containerizer/types.ts";
 import type { JournalSink } from "./journal.ts";
-import { completedTasksShownMax, pendingUpdatesPerTaskMax, statusesPerTaskShownMax } from "./limits.ts";
+import { completedTasksShownMax, pendingUpdatesPerTaskMax, statusesPerTaskShownMax, taskLaunchesInFlightMax } from "./limits.ts";
 import type { AgentMetrics } from "./metrics.ts";
 import { taskKey, type CompletedTask, type FrameworkRecord, type TaskCheckpoint, type TaskRecord } from "./model.ts";
 import {
@@ -62,6 +62,9 @@ export class TaskManager {
   readonly completed: CompletedTask[] = [];
   readonly completedFrameworks: FrameworkRecord[] = [];
   private readonly byContainer = new Map<string, string>();
+  /** Journaled tasks waiting for one of taskLaunchesInFlightMax launch slots, oldest first. */
+  private readonly launchQueue: TaskRecord[] = [];
+  private launchesInFlight = 0;
   /** framework.info as last written, so an unchanged one is not rewritten. */
   private readonly frameworkInfoWritten = new Map<string, string>();
 
@@ -174,8 +177,8 @@ export class TaskManager {
   }
 
   /**
-   * Carries out a planned RUN_TASKS: refusals get their terminal update, launches start once the
-   * tasks' records are durable (one journal commit for the whole message).
+   * Carries out a planned RUN_TASKS: refusals get their terminal update; launches are queued once
+   * the tasks' records are durable (one journal commit for the whole message).
    */
   runTasks(message: RunTasks, decisions: readonly TaskDecision[]): void {
     this.rememberFramework(message.frameworkId, message.framework);
@@ -194,13 +197,44 @@ export class TaskManager {
         this.emit(record, { state: decision.state, source: "SOURCE_AGENT", reason: decision.reason, message: decision.message });
         continue;
       }
-      this.emit(record, { state: "TASK_STARTING", source: "SOURCE_EXECUTOR" });
       launches.push(record);
     }
     if (launches.length === 0) return;
     this.deps.journal.afterCommit(() => {
-      for (const record of launches) void this.launch(record);
+      this.launchQueue.push(...launches);
+      this.startLaunches();
     });
+  }
+
+  /**
+   * Starts queued launches while fewer than taskLaunchesInFlightMax are under way. TASK_STARTING
+   * is made as a launch begins, as Mesos's command executor sends it before forking the task; a
+   * task killed while it waited is not launched at all.
+   */
+  private startLaunches(): void {
+    while (this.launchesInFlight < taskLaunchesInFlightMax) {
+      const record = this.launchQueue.shift();
+      if (record === undefined) return;
+      if (record.kill !== undefined) {
+        this.abandonLaunch(record);
+        continue;
+      }
+      this.emit(record, { state: "TASK_STARTING", source: "SOURCE_EXECUTOR" });
+      this.launchesInFlight++;
+      this.launch(record)
+        .catch((error: unknown) => this.deps.logger.error({ framework_id: record.frameworkId, task_id: record.taskId, err: error }, "task launch failed unexpectedly"))
+        .finally(() => {
+          this.launchesInFlight--;
+          this.startLaunches();
+        });
+    }
+  }
+
+  /** A task killed before its launch began: it ends without a process. */
+  private abandonLaunch(record: TaskRecord): void {
+    record.phase = "terminated";
+    this.emit(record, { state: "TASK_KILLED", source: "SOURCE_AGENT", reason: "REASON_TASK_KILLED_DURING_LAUNCH", message: "Task was killed before it was launched" });
+    this.afterTerminated(record);
   }
 
   /** The executor run of a LAUNCH_GROUP: a live run of that executor is reused, as Mesos does. */
@@ -357,7 +391,13 @@ export class TaskManager {
     if (intent.message !== undefined) change.message = intent.message;
     this.emit(record, change);
     logger.info({ framework_id: frameworkId, task_id: taskId, grace_period_ms: record.killGracePeriodMs }, "killing task");
-    if (record.phase !== "launching") this.startKill(record);
+    const queued = this.launchQueue.indexOf(record);
+    if (queued !== -1) {
+      this.launchQueue.splice(queued, 1);
+      this.abandonLaunch(record);
+    } else if (record.phase !== "launching") {
+      this.startKill(record);
+    }
   }
 
   /** Sends the kill to the containerizer; the termination that follows makes TASK_KILLED. */
