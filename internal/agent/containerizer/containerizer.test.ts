@@ -300,8 +300,11 @@ describe("containerizer (posix only)", () => {
     const h = await setup({ isolation: "posix" });
     const limits = { cpus: 1, memoryBytes: 64 * 1024 * 1024 };
     const record = { sandboxDir: h.sandbox("x"), launchedAtMs: Date.now() - 60_000, limits, env: testEnv, cgroups: false };
-    await new ContainerMeta(h.metaDir, "half").writeLaunch({ ...record, containerId: "half", bootId: currentBootId() });
-    await new ContainerMeta(h.metaDir, "rebooted").writeLaunch({ ...record, containerId: "rebooted", bootId: "another-boot" });
+    for (const [containerId, bootId] of [["half", currentBootId()], ["rebooted", "another-boot"]] as const) {
+      const meta = new ContainerMeta(h.metaDir, containerId);
+      await meta.create();
+      await meta.writeLaunch({ ...record, containerId, bootId });
+    }
     await h.containerizer.recover(["half", "rebooted", "unknown"].map((containerId) => ({ containerId, sandboxDir: h.sandbox(containerId), limits })));
     const byId = new Map(h.terminations.map((t) => [t.containerId, t]));
     expect(byId.get("half")).toMatchObject({ exitCode: null, signal: null, message: "Command ended with unknown status: the agent stopped before the task started" });

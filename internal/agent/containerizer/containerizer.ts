@@ -154,7 +154,7 @@ class SupervisedContainerizer implements Containerizer {
     const user = spec.user !== undefined && this.isRoot ? lookupUser(spec.user) : undefined;
     const runAs = user === undefined || alreadyRunningAs(user) ? undefined : { uid: user.uid, gid: user.gid };
     const meta = new ContainerMeta(this.o.metaDir, spec.containerId);
-    assert(!meta.exists(), `container ${spec.containerId} has leftover state in ${meta.dir}`);
+    await meta.create();
     const launchedAtMs = this.o.clock.nowMs();
     const cgroup = this.layout === null ? null : containerCgroup(this.layout, spec.containerId);
     let container: Container | undefined;
@@ -290,14 +290,22 @@ class SupervisedContainerizer implements Containerizer {
     }
   }
 
-  /** Looks for the end of one container; cheap enough to run for every container every poll. */
+  /**
+   * Looks for the end of one container; cheap enough to run for every container every poll. While
+   * the supervisor lives the status is not read: it ends the supervisor, and its exit (an event
+   * for our own children, the next poll for recovered ones) brings us back here.
+   */
   private check(c: Container): void {
     if (c.termination !== null || c.finishing || this.closed) return;
     try {
-      const status = c.meta.readStatus();
-      if (status !== null) {
-        this.finishInBackground(c, status);
-        return;
+      // Whether it was alive is taken before the status is read: gone means the status is final.
+      const alive = this.supervisorAlive(c);
+      if (!alive) {
+        const status = c.meta.readStatus();
+        if (status !== null) {
+          this.finishInBackground(c, status);
+          return;
+        }
       }
       if (c.cgroup !== null && !c.meta.hasMemoryLimitation() && oomKillCount(c.cgroup) > 0) {
         // Mesos destroys a container on a memory limitation, whichever process the OOM killer chose.
@@ -306,7 +314,7 @@ class SupervisedContainerizer implements Containerizer {
         killCgroup(c.cgroup).catch((error: unknown) => this.o.logger.error({ container_id: c.id, err: errorText(error) }, "destroying the container failed"));
         return;
       }
-      if (this.supervisorAlive(c) || c.meta.hasStatus()) return;
+      if (alive) return;
       if (!isSameProcessAlive(c.taskPid, c.taskStartTicks)) {
         this.finishInBackground(c, null, "the supervisor ended without recording the task's exit status");
       }

@@ -20,6 +20,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "no
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { HealthCheck } from "../../wire/index.ts";
+import { AssertionError } from "../../runtime/index.ts";
 import { containerMetaDir, containersMetaRoot } from "./paths.ts";
 import { isGone } from "./proc.ts";
 import type { ContainerLimits } from "./types.ts";
@@ -34,28 +35,48 @@ export interface LaunchRecord {
   /** Task environment, kept for command health checks after a restart. */
   env: Record<string, string>;
   cgroups: boolean;
+  /** The supervisor appends the exit status to `pids` (absent: an older agent, a `status` file). */
+  statusInPids?: boolean;
 }
 
 export class ContainerMeta {
   readonly dir: string;
+  /**
+   * Whether an older supervisor may have written the exit status to its own `status` file. Not
+   * for containers this agent launched, so their polls do not look for a file that is never there.
+   */
+  legacyStatusFile = true;
+  /** The `limitation` marker as last read or written (it is polled often and rarely there). */
+  private memoryLimitation: boolean | undefined;
+
   constructor(metaDir: string, readonly containerId: string) {
     this.dir = containerMetaDir(metaDir, containerId);
   }
 
-  exists(): boolean {
-    return existsSync(join(this.dir, "launch.json"));
+  /** Makes the directory for a new container; it must not exist (container ids are never reused). */
+  async create(): Promise<void> {
+    try {
+      await mkdir(this.dir, { mode: 0o700 });
+    } catch (error) {
+      if ((error as { code?: string }).code === "EEXIST") throw new AssertionError(`container ${this.containerId} has leftover state in ${this.dir}`);
+      throw error;
+    }
+    this.legacyStatusFile = false;
+    this.memoryLimitation = false;
   }
 
   async writeLaunch(record: LaunchRecord): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
     const tmp = join(this.dir, "launch.json.tmp");
-    await writeFile(tmp, JSON.stringify(record));
+    await writeFile(tmp, JSON.stringify({ ...record, statusInPids: true } satisfies LaunchRecord));
     await rename(tmp, join(this.dir, "launch.json"));
   }
 
+  /** The launch record; a recovered container's tells whether its status may be in a `status` file. */
   readLaunch(): LaunchRecord | null {
     const text = this.read("launch.json");
-    return text === null ? null : (JSON.parse(text) as LaunchRecord);
+    const record = text === null ? null : (JSON.parse(text) as LaunchRecord);
+    if (record?.statusInPids === true) this.legacyStatusFile = false;
+    return record;
   }
 
   /** Null until the task's subshell has written a complete line. */
@@ -74,6 +95,7 @@ export class ContainerMeta {
     const text = this.read("pids");
     const match = text === null ? null : /^(?:\d+ \d+\n)?(\d+)\n/.exec(text);
     if (match !== null) return Number(match[1]);
+    if (!this.legacyStatusFile) return null;
     const legacy = this.read("status");
     const legacyMatch = legacy === null ? null : /^(\d+)\n$/.exec(legacy);
     return legacyMatch === null ? null : Number(legacyMatch[1]);
@@ -100,10 +122,12 @@ export class ContainerMeta {
 
   markMemoryLimitation(): void {
     writeFileSync(join(this.dir, "limitation"), "memory\n");
+    this.memoryLimitation = true;
   }
 
   hasMemoryLimitation(): boolean {
-    return this.read("limitation")?.trim() === "memory";
+    this.memoryLimitation ??= this.read("limitation")?.trim() === "memory";
+    return this.memoryLimitation;
   }
 
   remove(): void {

@@ -1,5 +1,6 @@
 // Killing and measuring a task's process tree without cgroups, from /proc.
 
+import { existsSync } from "node:fs";
 import { readProcStat, signalPid, taskTree, type ProcStat } from "./proc.ts";
 import { userHz } from "./cgroups-math.ts";
 import type { CgroupStatistics } from "./cgroups.ts";
@@ -116,7 +117,8 @@ export class SessionSweeper {
   taskEnded(sid: number, startTicks: number | undefined): void {
     // A pid is not reused while a group or session still names it; if it was reused, the old
     // group is empty and the new process's group is not ours.
-    const holder = readProcStat(sid);
+    // The task is almost always gone (its supervisor reaped it); existsSync spares the thrown ENOENT.
+    const holder = existsSync(`/proc/${sid}`) ? readProcStat(sid) : null;
     if (holder === null || startTicks === undefined || holder.startTicks === startTicks) signalPid(-sid, "SIGKILL");
     this.add({ sid, startTicks, round: 0 });
   }
