@@ -79,7 +79,7 @@ async function subscribeResponse(m: Master, call: Parameters<typeof subscribe>[1
 }
 
 /** A bounded RecordIO event stream: `send` returns false once closed or once the buffer is full. */
-function subscriberStream(streamId: string, onClosed: () => void): { body: ReadableStream<Uint8Array>; stream: FrameworkStream } {
+export function subscriberStream(streamId: string, onClosed: () => void): { body: ReadableStream<Uint8Array>; stream: FrameworkStream } {
   const encoder = new TextEncoder();
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let closed = false;
