@@ -131,3 +131,20 @@ test("a master restart keeps the agent's id and its running task", async () => {
   expect(fw.tasks.map((t: any) => [t.id, t.state])).toEqual([["steady", "TASK_RUNNING"]]);
   expect((await getJson(`${agent.url}/state`)).id).toBe(offer.agent_id.value);
 });
+
+test("a task that exits while the master is down has its update delivered once the master is back", async () => {
+  const first = await startTestMaster();
+  await startTestAgent(first.address, ["--resources=cpus:1;mem:256"]);
+  const f = framework([first.address]);
+  await f.subscribe();
+  const offer = await f.nextOffer();
+  await f.client.launch([offer.id], [commandTask(offer, "brief", "sleep 1.5; exit 0")]);
+  await f.status("brief", "TASK_RUNNING");
+  const port = new URL(first.url).port;
+  first.proc.child.kill("SIGKILL");
+  await first.proc.exited;
+  await Bun.sleep(2500);
+  await startTestMaster([`--port=${port}`], first.workDir);
+  const finished = await f.status("brief", "TASK_FINISHED", 30_000);
+  expect(finished.message).toContain("exited with status 0");
+});
