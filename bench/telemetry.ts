@@ -1,0 +1,249 @@
+// The cost of telemetry, on against off (OTEL_SDK_DISABLED=true gives every core the no-op
+// observer), in one process invocation, alternating run by run so that noise lands on both alike:
+//
+// 1. Allocation: an in-process Master with --agents agents and --frameworks frameworks (fake
+//    links and streams). Each round runs one allocation cycle (every agent offered) and then
+//    declines every offer, which ends them all: with telemetry on that is an allocation.cycle span
+//    and one offer span per offer, exported over OTLP/HTTP JSON to a receiver in this process,
+//    plus the offer counters and histograms. Both masters run in this one process, the
+//    telemetry-on one with the real setupTelemetry.
+// 2. Launch throughput: two real clusters (master + --launch_agents agents, as bench/launch.ts),
+//    one with telemetry on (OTLP to the receiver) and one with OTEL_SDK_DISABLED=true; each round
+//    launches --tasks `true` tasks on one then the other, ACCEPT to the last TASK_FINISHED.
+//
+// Run: ./node_modules/.bin/bun bench/telemetry.ts [--agents=10000] [--frameworks=250] [--rounds=20]
+//        [--launch_agents=2] [--tasks=1000] [--launch_rounds=3] [--skip_launch]
+
+import { decline } from "../internal/master/accept.ts";
+import { registerAgent } from "../internal/master/agents.ts";
+import { subscribe } from "../internal/master/frameworks.ts";
+import type { Master, MasterObserver } from "../internal/master/index.ts";
+import { masterGauges, noopMasterObserver } from "../internal/master/index.ts";
+import { testMaster } from "../internal/master/testing.ts";
+import { parseResources } from "../internal/resources/index.ts";
+import { realClock, SeededRandom } from "../internal/runtime/index.ts";
+import type { FrameworkInfo, Offer, SchedulerEvent } from "../internal/wire/index.ts";
+import { createMasterObserver } from "../observability/observers/index.ts";
+import { setupTelemetry, type Telemetry } from "../observability/telemetry/index.ts";
+import { cleanupAll, tempDir } from "../test/helpers/cluster.ts";
+import { commandTask, startTestAgent, startTestMaster, TestFramework } from "../test/helpers/e2e.ts";
+
+
+function flag(name: string, fallback: string): string {
+  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return found ? found.slice(name.length + 3) : fallback;
+}
+
+const agentCount = Number(flag("agents", "10000"));
+const frameworkCount = Number(flag("frameworks", "250"));
+const rounds = Number(flag("rounds", "20"));
+const launchAgents = Number(flag("launch_agents", "2"));
+const launchTasks = Number(flag("tasks", "1000"));
+const launchRounds = Number(flag("launch_rounds", "3"));
+const skipLaunch = process.argv.includes("--skip_launch");
+/** A launch round this slow says something is wrong (or the machine is busy): say so. */
+const launchRoundWarnMs = 60_000;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Counts what arrives and throws it away: the cost measured is the exporters', not a collector's. */
+function startDiscardingReceiver(): { url: string; bytes: () => number; stop: () => void } {
+  let bytes = 0;
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      bytes += (await request.arrayBuffer()).byteLength;
+      return Response.json({});
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}`, bytes: () => bytes, stop: () => void server.stop(true) };
+}
+
+// ---- 1. allocation ----
+
+interface Side {
+  name: "on" | "off";
+  m: Master;
+  cycleMs: number[];
+  endMs: number[];
+  offers: number[];
+}
+
+async function buildMaster(observer: MasterObserver): Promise<Master> {
+  const m = testMaster(realClock, new SeededRandom(1), { observer });
+  // Only the bench runs allocations: the master's own "allocate soon" after declines is off.
+  (m as unknown as { allocationRequested: boolean }).allocationRequested = true;
+  for (let k = 0; k < frameworkCount; k++) {
+    const info = { user: "bench", name: `framework-${k}`, roles: ["*"], capabilities: [{ type: "MULTI_ROLE" }] } as FrameworkInfo;
+    const result = await subscribe(m, { type: "SUBSCRIBE", subscribe: { framework_info: info } }, { streamId: `s${k}`, send: () => true, close: () => {} });
+    if (!result.ok) throw new Error(result.message);
+  }
+  const resources = parseResources("cpus:32;mem:131072;disk:1000000;ports:[31000-32000]").toJSON();
+  for (let i = 0; i < agentCount; i++) {
+    const id = await registerAgent(m, { send: () => {}, close: () => {} }, {
+      type: "REGISTER",
+      protocolVersion: 1,
+      agent: { hostname: `host-${i}`, port: 5051, resources, attributes: [], physicalCpus: 32, version: "bench" },
+      tasks: [],
+      epoch: 0,
+    });
+    if (id === undefined) throw new Error("agent refused");
+  }
+  (m as unknown as { allocationRequested: boolean }).allocationRequested = true;
+  return m;
+}
+
+function declineAll(m: Master): void {
+  const byFramework = new Map<string, string[]>();
+  for (const offer of m.offers.values()) byFramework.set(offer.frameworkId, [...(byFramework.get(offer.frameworkId) ?? []), offer.id]);
+  for (const [frameworkId, ids] of byFramework) {
+    decline(m, m.frameworks.get(frameworkId)!, { type: "DECLINE", framework_id: { value: frameworkId }, decline: { offer_ids: ids.map((value) => ({ value })), filters: { refuse_seconds: 0 } } });
+  }
+}
+
+/**
+ * Both masters share this process's heap, so garbage one leaves would be collected during the
+ * other's timing; a full collection before each timed step charges each side its own work only.
+ */
+function round(side: Side): void {
+  Bun.gc(true);
+  let started = performance.now();
+  side.m.runAllocation();
+  side.cycleMs.push(performance.now() - started);
+  side.offers.push(side.m.offers.size);
+  Bun.gc(true);
+  started = performance.now();
+  declineAll(side.m);
+  side.endMs.push(performance.now() - started);
+}
+
+async function benchAllocation(telemetry: Telemetry, receiverBytes: () => number): Promise<void> {
+  // The master built first measured a few percent faster in an A/A run (both off), so "off" is
+  // built first: what remains is, if anything, an overstatement of telemetry's cost.
+  const off: Side = { name: "off", m: await buildMaster(noopMasterObserver), cycleMs: [], endMs: [], offers: [] };
+  const on: Side = { name: "on", m: await buildMaster(createMasterObserver({ meter: telemetry.meter, tracer: telemetry.tracer, clock: realClock })), cycleMs: [], endMs: [], offers: [] };
+  // Gauges as a leading MasterService binds them, so the collection below is a real one.
+  on.m.observer.bind({ leadership: () => ({ leading: true, epoch: on.m.epoch }), gauges: () => masterGauges(on.m) });
+  // Warm-up round each (JIT), not counted.
+  for (const side of [on, off]) {
+    round(side);
+    side.cycleMs.length = 0;
+    side.endMs.length = 0;
+    side.offers.length = 0;
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const side of r % 2 === 0 ? [on, off] : [off, on]) round(side);
+    // The batch span processor exports between rounds, as it would between cycles.
+    await Bun.sleep(50);
+  }
+  const scrapeStarted = performance.now();
+  const text = await telemetry.metricsText();
+  const scrapeMs = performance.now() - scrapeStarted;
+  await telemetry.forceFlush();
+  const row = (label: string, a: number, b: number) => console.log(`${label.padEnd(46)} on ${a.toFixed(1).padStart(7)} ms   off ${b.toFixed(1).padStart(7)} ms   on/off ${(a / b).toFixed(3)}`);
+  console.log(`allocation: ${agentCount} agents x ${frameworkCount} frameworks, ${median(on.offers)} offers per cycle, median of ${rounds} alternating rounds`);
+  row("allocation cycle (view, allocate, send offers)", median(on.cycleMs), median(off.cycleMs));
+  row("ending every offer (DECLINE; offer spans)", median(on.endMs), median(off.endMs));
+  const total = (s: Side) => median(s.cycleMs.map((c, i) => c + s.endMs[i]!));
+  row("cycle + ending every offer", total(on), total(off));
+  const perOfferUs = ((median(on.endMs) - median(off.endMs)) / median(on.offers)) * 1000;
+  console.log(`an offer's span and metrics when it ends: ${perOfferUs.toFixed(1)} us per offer`);
+  console.log(`one /metrics collection with ${agentCount} agents: ${scrapeMs.toFixed(1)} ms, ${(text.length / 1024).toFixed(0)} KiB; OTLP bytes received: ${(receiverBytes() / 1024 / 1024).toFixed(1)} MiB`);
+  on.m.stop();
+  off.m.stop();
+}
+
+// ---- 2. launch throughput ----
+
+interface LaunchCluster {
+  name: "on" | "off";
+  framework: TestFramework;
+  tasksPerSecond: number[];
+  taskCounter: number;
+  /** Events handled so far: offers that arrived between rounds are used by the next. */
+  seen: number;
+}
+
+async function startLaunchCluster(name: "on" | "off", env: Record<string, string>): Promise<LaunchCluster> {
+  const master = await startTestMaster(["--allocation_interval=50ms", "--quiet"], tempDir(), env);
+  for (let i = 0; i < launchAgents; i++) await startTestAgent(master.address, ["--resources=cpus:32;mem:65536", "--quiet"], tempDir(), env);
+  const framework = new TestFramework([master.address], { name: `bench-${name}` });
+  await framework.subscribe();
+  return { name, framework, tasksPerSecond: [], taskCounter: 0, seen: 0 };
+}
+
+/** Launches `launchTasks` tasks (200 per ACCEPT) and waits for all to finish; returns tasks/s. */
+async function launchRound(cluster: LaunchCluster): Promise<number> {
+  const { framework } = cluster;
+  const prefix = `r${cluster.taskCounter++}-`;
+  let launched = 0;
+  let finished = 0;
+  let firstAcceptMs = 0;
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const onEvent = (event: SchedulerEvent): void => {
+    if (event.type === "UPDATE" && event.update.status.state === "TASK_FINISHED" && event.update.status.task_id.value.startsWith(prefix) && ++finished === launchTasks) resolveDone();
+    if (event.type !== "OFFERS") return;
+    for (const offer of event.offers.offers) launchOn(offer);
+  };
+  const launchOn = (offer: Offer): void => {
+    const count = Math.min(200, launchTasks - launched);
+    if (count <= 0) {
+      framework.client.decline([offer.id], { refuse_seconds: 0.05 }).catch(() => undefined);
+      return;
+    }
+    if (firstAcceptMs === 0) firstAcceptMs = performance.now();
+    const tasks = [];
+    for (let i = 0; i < count; i++) tasks.push(commandTask(offer, `${prefix}${launched + i}`, "true", "cpus:0.01;mem:1"));
+    launched += count;
+    framework.client.launch([offer.id], tasks, { refuse_seconds: 0.05 }).catch((error) => console.error(`launch failed: ${error}`));
+  };
+  const progress = process.env["BENCH_DEBUG"] === undefined ? undefined : setInterval(() => console.error(`${cluster.name} ${prefix}: launched ${launched}, finished ${finished}, events ${framework.events.length}`), 2000);
+  const pump = setInterval(() => {
+    for (; cluster.seen < framework.events.length; cluster.seen++) onEvent(framework.events[cluster.seen]!);
+  }, 1);
+  await framework.client.revive();
+  const timer = setTimeout(() => console.error(`${cluster.name} ${prefix}: still waiting after ${launchRoundWarnMs} ms: launched ${launched}, finished ${finished}`), launchRoundWarnMs);
+  await done;
+  clearTimeout(timer);
+  clearInterval(pump);
+  clearInterval(progress);
+  return launchTasks / ((performance.now() - firstAcceptMs) / 1000);
+}
+
+async function benchLaunch(receiverUrl: string): Promise<void> {
+  const on = await startLaunchCluster("on", { OTEL_SDK_DISABLED: "false", OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl });
+  const off = await startLaunchCluster("off", { OTEL_SDK_DISABLED: "true" });
+  await launchRound(on); // warm-up
+  await launchRound(off);
+  for (let r = 0; r < launchRounds; r++) {
+    for (const cluster of r % 2 === 0 ? [on, off] : [off, on]) cluster.tasksPerSecond.push(await launchRound(cluster));
+  }
+  const a = median(on.tasksPerSecond);
+  const b = median(off.tasksPerSecond);
+  console.log(`launch: ${launchTasks} x true per round on ${launchAgents} agent(s), median of ${launchRounds} alternating rounds`);
+  console.log(`${"tasks/s, ACCEPT to last TASK_FINISHED".padEnd(46)} on ${a.toFixed(0).padStart(7)}      off ${b.toFixed(0).padStart(7)}      on/off ${(a / b).toFixed(3)}`);
+  console.log(`  rounds on: ${on.tasksPerSecond.map((v) => v.toFixed(0)).join(", ")}; off: ${off.tasksPerSecond.map((v) => v.toFixed(0)).join(", ")}`);
+  await on.framework.close();
+  await off.framework.close();
+}
+
+async function main(): Promise<void> {
+  const receiver = startDiscardingReceiver();
+  const telemetry = setupTelemetry({ mode: "bench", instanceId: "bench-1", version: "0", env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });
+  try {
+    await benchAllocation(telemetry, receiver.bytes);
+    if (!skipLaunch) await benchLaunch(receiver.url);
+  } finally {
+    await telemetry.shutdown();
+    receiver.stop();
+    cleanupAll();
+  }
+}
+
+await main();
