@@ -33,11 +33,11 @@ import type {
   TaskLaunchFacts,
   TaskLaunchTrace,
   TraceRef,
+  OfferOutcome,
+  RoleWindowEvent,
 } from "../../internal/master/index.ts";
-import type { RoleWindowEvent } from "../../internal/master/index.ts";
 import type { Clock } from "../../internal/runtime/index.ts";
 import { attributeSetsCachedMax, AttributeSets, bytesPerMb, keyOf, latencyBucketsSeconds } from "./attribute-sets.ts";
-import type { OfferOutcome } from "../../internal/master/index.ts";
 
 /** Span events per role window span (one per rescinded offer or revoked task); the rest are counted. */
 export const roleWindowSpanEventsMax = 100;
@@ -139,12 +139,13 @@ class OtelMasterObserver implements MasterObserver {
   }
 
   cycleStarted(): TraceRef | undefined {
-    const span = this.tracer.startSpan("allocation.cycle", { root: true, startTime: this.clock.nowMs() });
+    const wallStartMs = this.clock.nowMs();
+    const span = this.tracer.startSpan("allocation.cycle", { root: true, startTime: wallStartMs });
     const state: CycleState = {
       span,
       context: trace.setSpan(ROOT_CONTEXT, span),
       recording: span.isRecording(),
-      wallStartMs: this.clock.nowMs(),
+      wallStartMs,
       monoStartMs: this.clock.monotonicMs(),
     };
     return asRef(state);
