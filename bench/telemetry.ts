@@ -25,6 +25,7 @@ import { realClock, SeededRandom } from "../internal/runtime/index.ts";
 import type { FrameworkInfo, Offer, SchedulerEvent } from "../internal/wire/index.ts";
 import { createMasterObserver } from "../observability/observers/index.ts";
 import { setupTelemetry, type Telemetry } from "../observability/telemetry/index.ts";
+import { readFileSync } from "node:fs";
 import { cleanupAll, tempDir } from "../test/helpers/cluster.ts";
 import { commandTask, startTestAgent, startTestMaster, TestFramework } from "../test/helpers/e2e.ts";
 
@@ -167,14 +168,25 @@ interface LaunchCluster {
   taskCounter: number;
   /** Events handled so far: offers that arrived between rounds are used by the next. */
   seen: number;
+  /** The master's and agents' pids, for the cpu time a round costs them. */
+  pids: number[];
+  cpuMsPerTask: number[];
 }
+
+/** Cpu time (user + system) of a process so far, from /proc; Linux clock ticks are 10 ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * clockTickMs;
+}
+const clockTickMs = 10;
 
 async function startLaunchCluster(name: "on" | "off", env: Record<string, string>): Promise<LaunchCluster> {
   const master = await startTestMaster(["--allocation_interval=50ms", "--quiet"], tempDir(), env);
-  for (let i = 0; i < launchAgents; i++) await startTestAgent(master.address, ["--resources=cpus:32;mem:65536", "--quiet"], tempDir(), env);
+  const pids = [master.proc.child.pid!];
+  for (let i = 0; i < launchAgents; i++) pids.push((await startTestAgent(master.address, ["--resources=cpus:32;mem:65536", "--quiet"], tempDir(), env)).proc.child.pid!);
   const framework = new TestFramework([master.address], { name: `bench-${name}` });
   await framework.subscribe();
-  return { name, framework, tasksPerSecond: [], taskCounter: 0, seen: 0 };
+  return { name, framework, tasksPerSecond: [], taskCounter: 0, seen: 0, pids, cpuMsPerTask: [] };
 }
 
 /** Launches `launchTasks` tasks (200 per ACCEPT) and waits for all to finish; returns tasks/s. */
@@ -222,13 +234,20 @@ async function benchLaunch(receiverUrl: string): Promise<void> {
   await launchRound(on); // warm-up
   await launchRound(off);
   for (let r = 0; r < launchRounds; r++) {
-    for (const cluster of r % 2 === 0 ? [on, off] : [off, on]) cluster.tasksPerSecond.push(await launchRound(cluster));
+    for (const cluster of r % 2 === 0 ? [on, off] : [off, on]) {
+      const cpuBefore = cluster.pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+      cluster.tasksPerSecond.push(await launchRound(cluster));
+      cluster.cpuMsPerTask.push((cluster.pids.reduce((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore) / launchTasks);
+    }
   }
   const a = median(on.tasksPerSecond);
   const b = median(off.tasksPerSecond);
   console.log(`launch: ${launchTasks} x true per round on ${launchAgents} agent(s), median of ${launchRounds} alternating rounds`);
   console.log(`${"tasks/s, ACCEPT to last TASK_FINISHED".padEnd(46)} on ${a.toFixed(0).padStart(7)}      off ${b.toFixed(0).padStart(7)}      on/off ${(a / b).toFixed(3)}`);
   console.log(`  rounds on: ${on.tasksPerSecond.map((v) => v.toFixed(0)).join(", ")}; off: ${off.tasksPerSecond.map((v) => v.toFixed(0)).join(", ")}`);
+  const c = median(on.cpuMsPerTask);
+  const d = median(off.cpuMsPerTask);
+  console.log(`${"cpu of master + agents per task".padEnd(46)} on ${c.toFixed(2).padStart(7)} ms   off ${d.toFixed(2).padStart(7)} ms   on/off ${(c / d).toFixed(3)}`);
   await on.framework.close();
   await off.framework.close();
 }

@@ -46,6 +46,8 @@ export const roleWindowSpanEventsMax = 100;
  * agents a collection observes 130,000 series, which would otherwise block the master for ~200 ms.
  */
 export const agentsObservedPerTurnMax = 500;
+/** Offers made and not yet counted (they are counted when metrics are collected) before cycleEnded counts them itself. */
+export const offersCountedLaterMax = 50_000;
 /** Task ids listed on a task.launch span; a RUN_TASKS may carry many more. */
 export const launchSpanTaskIdsMax = 32;
 
@@ -79,7 +81,10 @@ class OtelMasterObserver implements MasterObserver {
   private readonly clock: Clock;
   private readonly sets = new AttributeSets();
   private readonly offerLabels = new OfferLabelCache();
-  private readonly offersCreated;
+  /** Offers made by cycles since the last collection, counted then (see cycleEnded). */
+  private readonly createdPending: (readonly ObservedOffer[])[] = [];
+  private createdPendingCount = 0;
+  private readonly createdTotals = new Map<string, { attributes: Attributes; count: number }>();
   private readonly offersEnded;
   private readonly decisionDuration;
   private readonly cycleDuration;
@@ -90,7 +95,11 @@ class OtelMasterObserver implements MasterObserver {
     const { meter } = options;
     this.tracer = options.tracer;
     this.clock = options.clock;
-    this.offersCreated = meter.createCounter("cluster.offer.created", { description: "Offers made to frameworks, by role and framework.", unit: "{offer}" });
+    const offersCreated = meter.createObservableCounter("cluster.offer.created", { description: "Offers made to frameworks, by role and framework.", unit: "{offer}" });
+    offersCreated.addCallback((result) => {
+      this.countCreated();
+      for (const { attributes, count } of this.createdTotals.values()) result.observe(count, attributes);
+    });
     this.offersEnded = meter.createCounter("cluster.offer.ended", {
       description: "Offers that ended, by role, framework and outcome (accepted, declined, rescinded, expired, agent_lost, framework_gone, invalid).",
       unit: "{offer}",
@@ -153,7 +162,13 @@ class OtelMasterObserver implements MasterObserver {
 
   cycleEnded(ref: TraceRef | undefined, offers: readonly ObservedOffer[], summary: AllocationCycleSummary): void {
     this.cycleDuration.record(summary.durationMs / 1000);
-    this.countCreated(offers);
+    // Counting 10,000 offers by role and framework costs ~1 ms, 5% of such a cycle: it is done
+    // when metrics are collected instead (or here once too many wait).
+    if (offers.length > 0) {
+      this.createdPending.push(offers);
+      this.createdPendingCount += offers.length;
+      if (this.createdPendingCount > offersCountedLaterMax) this.countCreated();
+    }
     const cycle = cycleOf(ref);
     if (cycle === undefined) return;
     if (cycle.recording) {
@@ -167,15 +182,17 @@ class OtelMasterObserver implements MasterObserver {
     cycle.span.end(cycle.wallStartMs + summary.durationMs);
   }
 
-  /** One add per (role, framework) rather than one per offer. */
-  private countCreated(offers: readonly ObservedOffer[]): void {
-    if (offers.length === 0) return;
-    const counts = new Map<OfferLabels, number>();
-    for (const offer of offers) {
-      const labels = this.offerLabels.of(offer);
-      counts.set(labels, (counts.get(labels) ?? 0) + 1);
+  private countCreated(): void {
+    for (const offers of this.createdPending) {
+      for (const offer of offers) {
+        const key = keyOf(offer.frameworkId, offer.role);
+        const total = this.createdTotals.get(key);
+        if (total === undefined) this.createdTotals.set(key, { attributes: this.offerLabels.of(offer).created, count: 1 });
+        else total.count += 1;
+      }
     }
-    for (const [labels, count] of counts) this.offersCreated.add(count, labels.created);
+    this.createdPending.length = 0;
+    this.createdPendingCount = 0;
   }
 
   offerEnded(offer: ObservedOffer, ending: OfferEnding): TraceRef | undefined {
