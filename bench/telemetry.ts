@@ -5,8 +5,8 @@
 //    links and streams). Each round runs one allocation cycle (every agent offered) and then
 //    declines every offer, which ends them all: with telemetry on that is an allocation.cycle span
 //    and one offer span per offer, exported over OTLP/HTTP JSON to a receiver in this process,
-//    plus the offer counters and histograms. Both masters run in this one process, the
-//    telemetry-on one with the real setupTelemetry.
+//    plus the offer counters and histograms (the real setupTelemetry). One master serves both
+//    sides: its observer is switched between the OpenTelemetry one and the no-op one per round.
 // 2. Launch throughput: two real clusters (master + --launch_agents agents, as bench/launch.ts),
 //    one with telemetry on (OTLP to the receiver) and one with OTEL_SDK_DISABLED=true; each round
 //    launches --tasks `true` tasks on one then the other, ACCEPT to the last TASK_FINISHED.
@@ -69,10 +69,47 @@ function startDiscardingReceiver(): { url: string; bytes: () => number; stop: ()
 
 interface Side {
   name: "on" | "off";
-  m: Master;
+  observer: MasterObserver;
   cycleMs: number[];
   endMs: number[];
   offers: number[];
+}
+
+/**
+ * One master for both sides, its observer switched between the OpenTelemetry one and the no-op
+ * one round by round: same state, same heap, same JIT, so nothing but telemetry differs. (Two
+ * masters built one after the other differed by ~5% with telemetry off on both.)
+ */
+class SwitchedObserver implements MasterObserver {
+  target: MasterObserver = noopMasterObserver;
+  constructor(private readonly real: MasterObserver) {}
+  bind(source: Parameters<MasterObserver["bind"]>[0]): void {
+    this.real.bind(source);
+  }
+  leadershipChanging(change: Parameters<MasterObserver["leadershipChanging"]>[0]) {
+    return this.target.leadershipChanging(change);
+  }
+  cycleStarted() {
+    return this.target.cycleStarted();
+  }
+  cycleEnded(...args: Parameters<MasterObserver["cycleEnded"]>) {
+    this.target.cycleEnded(...args);
+  }
+  offerEnded(...args: Parameters<MasterObserver["offerEnded"]>) {
+    return this.target.offerEnded(...args);
+  }
+  schedulerCallStarted(...args: Parameters<MasterObserver["schedulerCallStarted"]>) {
+    return this.target.schedulerCallStarted(...args);
+  }
+  schedulerCallEnded(...args: Parameters<MasterObserver["schedulerCallEnded"]>) {
+    this.target.schedulerCallEnded(...args);
+  }
+  taskLaunch(facts: Parameters<MasterObserver["taskLaunch"]>[0]) {
+    return this.target.taskLaunch(facts);
+  }
+  roleWindowChanged(event: Parameters<MasterObserver["roleWindowChanged"]>[0]) {
+    this.target.roleWindowChanged(event);
+  }
 }
 
 async function buildMaster(observer: MasterObserver): Promise<Master> {
@@ -108,39 +145,50 @@ function declineAll(m: Master): void {
 }
 
 /**
- * Both masters share this process's heap, so garbage one leaves would be collected during the
- * other's timing; a full collection before each timed step charges each side its own work only.
+ * Lets the heap settle before a timed step: a full collection (so garbage of the other side's
+ * round is not collected here), then a pause, since the collector sweeps lazily afterwards and a
+ * step started at once paid for that sweeping (cycles measured 5-10x slower).
  */
-function round(side: Side): void {
+async function settle(): Promise<void> {
   Bun.gc(true);
+  await Bun.sleep(settleMs);
+}
+const settleMs = 30;
+
+/** A round of one side: one allocation cycle, then every offer declined. */
+async function round(m: Master, switched: SwitchedObserver, side: Side): Promise<void> {
+  switched.target = side.observer;
+  await settle();
   let started = performance.now();
-  side.m.runAllocation();
+  m.runAllocation();
   side.cycleMs.push(performance.now() - started);
-  side.offers.push(side.m.offers.size);
-  Bun.gc(true);
+  side.offers.push(m.offers.size);
+  await settle();
   started = performance.now();
-  declineAll(side.m);
+  declineAll(m);
   side.endMs.push(performance.now() - started);
+  // refuse_seconds 0 still leaves a filter until the clock moves on; the next round must offer
+  // every agent again, whenever it runs.
+  for (const frameworkId of m.frameworks.keys()) m.allocator.clearFilters(frameworkId);
 }
 
 async function benchAllocation(telemetry: Telemetry, receiverBytes: () => number): Promise<void> {
-  // The master built first measured a few percent faster in an A/A run (both off), so "off" is
-  // built first: what remains is, if anything, an overstatement of telemetry's cost.
-  const off: Side = { name: "off", m: await buildMaster(noopMasterObserver), cycleMs: [], endMs: [], offers: [] };
-  const on: Side = { name: "on", m: await buildMaster(createMasterObserver({ meter: telemetry.meter, tracer: telemetry.tracer, clock: realClock })), cycleMs: [], endMs: [], offers: [] };
+  const on: Side = { name: "on", observer: createMasterObserver({ meter: telemetry.meter, tracer: telemetry.tracer, clock: realClock }), cycleMs: [], endMs: [], offers: [] };
+  const off: Side = { name: "off", observer: noopMasterObserver, cycleMs: [], endMs: [], offers: [] };
+  const switched = new SwitchedObserver(on.observer);
+  const m = await buildMaster(switched);
   // Gauges as a leading MasterService binds them, so the collection below is a real one.
-  on.m.observer.bind({ leadership: () => ({ leading: true, epoch: on.m.epoch }), gauges: () => masterGauges(on.m) });
-  // Warm-up round each (JIT), not counted.
+  switched.bind({ leadership: () => ({ leading: true, epoch: m.epoch }), gauges: () => masterGauges(m) });
+  // Warm-up rounds (JIT), not counted.
+  for (const side of [on, off, on, off]) await round(m, switched, side);
   for (const side of [on, off]) {
-    round(side);
     side.cycleMs.length = 0;
     side.endMs.length = 0;
     side.offers.length = 0;
   }
   for (let r = 0; r < rounds; r++) {
-    for (const side of r % 2 === 0 ? [on, off] : [off, on]) round(side);
-    // The batch span processor exports between rounds, as it would between cycles.
-    await Bun.sleep(50);
+    // The batch span processor exports during the pauses, as it would between cycles.
+    for (const side of r % 2 === 0 ? [on, off] : [off, on]) await round(m, switched, side);
   }
   const scrapeStarted = performance.now();
   const text = await telemetry.metricsText();
@@ -155,8 +203,7 @@ async function benchAllocation(telemetry: Telemetry, receiverBytes: () => number
   const perOfferUs = ((median(on.endMs) - median(off.endMs)) / median(on.offers)) * 1000;
   console.log(`an offer's span and metrics when it ends: ${perOfferUs.toFixed(1)} us per offer`);
   console.log(`one /metrics collection with ${agentCount} agents: ${scrapeMs.toFixed(1)} ms, ${(text.length / 1024).toFixed(0)} KiB; OTLP bytes received: ${(receiverBytes() / 1024 / 1024).toFixed(1)} MiB`);
-  on.m.stop();
-  off.m.stop();
+  m.stop();
 }
 
 // ---- 2. launch throughput ----

@@ -35,7 +35,7 @@ export async function startMode(ctx: ProcessContext, observers: ModeObservers = 
 async function startMasterMode(ctx: ProcessContext, observers: ModeObservers): Promise<Service[]> {
   const config = masterConfigFromFlags(ctx.flags);
   const port = ctx.flags.number("port");
-  const observer = observers.master();
+  const observer = observers.master({ perAgentSeries: ctx.flags.bool("metrics_per_agent") });
   const raft = raftMasterConfigFromFlags(ctx.flags);
   if (raft === undefined) return (await startMaster(ctx, config, port, { leadership: masterLeadership(ctx), observer })).services;
   const parts = createRaftMaster(ctx, raft, {

@@ -20,7 +20,7 @@ export { createZkObserver, zkRequestSpanSampleEvery } from "./zk-observer.ts";
 
 /** One observer per core a process runs; each factory is called at most once per process. */
 export interface ModeObservers {
-  master(): MasterObserver;
+  master(options?: { perAgentSeries?: boolean }): MasterObserver;
   agent(): AgentObserver;
   zk(): ZkObserver;
   cron(): CronObserver;
@@ -30,7 +30,7 @@ export function createModeObservers(telemetry: { readonly enabled: boolean; read
   if (!telemetry.enabled) return noopModeObservers;
   const { meter, tracer } = telemetry;
   return {
-    master: () => createMasterObserver({ meter, tracer, clock }),
+    master: (options = {}) => createMasterObserver({ meter, tracer, clock, ...options }),
     agent: () => createAgentObserver({ meter, tracer }),
     zk: () => createZkObserver({ meter, tracer }),
     cron: () => createCronObserver({ meter, tracer }),

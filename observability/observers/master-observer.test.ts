@@ -196,6 +196,33 @@ describe("spans", () => {
 });
 
 describe("metrics", () => {
+  test("per-agent series, and none with perAgentSeries false (--metrics_per_agent=false)", async () => {
+    const amounts = (cpus: number) => ({ cpus, memMb: 1, diskMb: 2 });
+    const gauges = {
+      agentsByState: new Map([["active", 1]]),
+      frameworksByState: new Map(),
+      tasksByState: new Map(),
+      taskTransitions: new Map(),
+      outstandingOffers: 0,
+      cluster: { total: amounts(4), reserved: amounts(0), offered: amounts(4), allocated: amounts(0) },
+      roles: [],
+      agents: [{ agentId: "a1", hostname: "h1", total: amounts(4), reserved: amounts(0), offered: amounts(4), allocated: amounts(0), oversubscriptionRatio: 0 }],
+      maxOversubscription: undefined,
+    } as const;
+    for (const perAgentSeries of [true, false]) {
+      const reader = new PullMetricReader();
+      const meterProvider = new MeterProvider({ readers: [reader] });
+      providers.push({ stop: () => meterProvider.shutdown() });
+      const observer = createMasterObserver({ meter: meterProvider.getMeter("t"), tracer: new BasicTracerProvider().getTracer("t"), clock: new ManualClock(startMs), perAgentSeries });
+      observer.bind({ leadership: () => ({ leading: true, epoch: 1 }), gauges: () => gauges as never });
+      const text = serializePrometheusText((await reader.collect()).resourceMetrics);
+      expect(text).toMatch(/^cluster_cpus\{state="total",[^}]*\} 4$/m);
+      expect(text).toMatch(/^cluster_memory_bytes\{state="total",[^}]*\} 1048576$/m);
+      if (perAgentSeries) expect(text).toMatch(/^cluster_agent_cpus\{agent_id="a1",agent_hostname="h1",state="offered",[^}]*\} 4$/m);
+      else expect(text).not.toContain("cluster_agent_");
+    }
+  });
+
   test("offers by role, framework and outcome; decision latency; cycle duration; leader gauges", async () => {
     const s = await setup();
     s.m.runAllocation();

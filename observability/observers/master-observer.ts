@@ -56,6 +56,8 @@ export interface MasterObserverOptions {
   tracer: Tracer;
   /** The master's clock: offer spans start at the offer's creation on it. */
   clock: Clock;
+  /** Per-agent series (`cluster_agent_*`, 13 per agent); default true (--metrics_per_agent). */
+  perAgentSeries?: boolean;
 }
 
 /** What cycleStarted hands out as the cycle's TraceRef. */
@@ -117,7 +119,7 @@ class OtelMasterObserver implements MasterObserver {
     this.leaderChanges = meter.createCounter("cluster.master.leader_changes", { description: "Times this master process was elected or deposed.", unit: "{change}" });
     this.windowChanges = meter.createCounter("cluster.role.window.changes", { description: "Role schedule windows opened and closed, by role.", unit: "{change}" });
     this.gaugeSource = undefined;
-    registerMasterGauges(meter, () => this.gaugeSource);
+    registerMasterGauges(meter, () => this.gaugeSource, options.perAgentSeries ?? true);
   }
 
   private gaugeSource: MasterStateSource | undefined;
@@ -373,7 +375,7 @@ function offerSpanAttributes(offer: ObservedOffer, ending: OfferEnding): Attribu
 
 const resourceStates = ["total", "reserved", "offered", "allocated"] as const;
 
-function registerMasterGauges(meter: Meter, source: () => MasterStateSource | undefined): void {
+function registerMasterGauges(meter: Meter, source: () => MasterStateSource | undefined, perAgentSeries: boolean): void {
   const elected = meter.createObservableGauge("cluster.master.elected", { description: "1 while this master process leads, 0 while it follows." });
   const term = meter.createObservableGauge("cluster.master.term", { description: "Epoch this master leads with (ZooKeeper sequence or Raft term above their bases; registry counter standalone)." });
   const agents = meter.createObservableGauge("cluster.agents", { description: "Agents known to the leading master, by state.", unit: "{agent}" });
@@ -411,6 +413,7 @@ function registerMasterGauges(meter: Meter, source: () => MasterStateSource | un
       if (role.windowOpen !== undefined) result.observe(windowOpen, role.windowOpen ? 1 : 0, { role: role.role });
     }
     if (gauges.maxOversubscription !== undefined) result.observe(maxOversubscription, gauges.maxOversubscription);
+    if (!perAgentSeries) return;
     agentLabels.startCollection();
     for (const [index, agent] of gauges.agents.entries()) {
       // 13 observations per agent cost the SDK ~20 us; the event loop gets a turn between chunks.
