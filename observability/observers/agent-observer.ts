@@ -8,8 +8,10 @@
 
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Attributes, type Context, type Meter, type Tracer } from "@opentelemetry/api";
 import type { AgentObserver, AgentStateSource } from "../../internal/agent/index.ts";
+import type { Clock } from "../../internal/runtime/index.ts";
 import { isTerminalState, type TaskStatus } from "../../internal/wire/index.ts";
 import { latencyBucketsSeconds } from "./attribute-sets.ts";
+import { hrTimeOfMs } from "./span-time.ts";
 
 /** Tasks waiting for TASK_RUNNING whose RUN_TASKS time is kept; the oldest go first beyond this. */
 export const agentLaunchesPendingMax = 100_000;
@@ -19,12 +21,22 @@ export const agentUpdatesUnackedMax = 100_000;
 export const containerUsageTasksMax = 5_000;
 
 interface PendingLaunch {
+  /** Wall time on the agent's clock, for the spans. */
   readonly receivedMs: number;
+  /** Monotonic time on the agent's clock, for the start duration. */
+  readonly receivedMonoMs: number;
   readonly parent: Context;
 }
 
-export function createAgentObserver(options: { meter: Meter; tracer: Tracer }): AgentObserver {
-  return new OtelAgentObserver(options.meter, options.tracer);
+export interface AgentObserverOptions {
+  meter: Meter;
+  tracer: Tracer;
+  /** The agent's clock: span times and durations are read from it. */
+  clock: Clock;
+}
+
+export function createAgentObserver(options: AgentObserverOptions): AgentObserver {
+  return new OtelAgentObserver(options.meter, options.tracer, options.clock);
 }
 
 class OtelAgentObserver implements AgentObserver {
@@ -37,6 +49,7 @@ class OtelAgentObserver implements AgentObserver {
   constructor(
     private readonly meter: Meter,
     private readonly tracer: Tracer,
+    private readonly clock: Clock,
   ) {
     this.retries = meter.createCounter("agent.status_update.retries", { description: "Status updates sent again for want of an acknowledgement.", unit: "{update}" });
     this.retries.add(0);
@@ -58,10 +71,10 @@ class OtelAgentObserver implements AgentObserver {
 
   runTasksReceived(frameworkId: string, taskIds: readonly string[], traceparent: string | undefined): void {
     const parent = traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, { traceparent });
-    const receivedMs = Date.now();
+    const launch: PendingLaunch = { receivedMs: this.clock.nowMs(), receivedMonoMs: this.clock.monotonicMs(), parent };
     for (const taskId of taskIds) {
       if (this.launches.size >= agentLaunchesPendingMax) this.dropOldest(this.launches);
-      this.launches.set(`${frameworkId}\u0000${taskId}`, { receivedMs, parent });
+      this.launches.set(`${frameworkId}\u0000${taskId}`, launch);
     }
   }
 
@@ -72,14 +85,14 @@ class OtelAgentObserver implements AgentObserver {
     const launch = this.launches.get(key);
     if (launch === undefined) return;
     this.launches.delete(key);
-    const nowMs = Date.now();
+    const now = hrTimeOfMs(this.clock.nowMs());
     const attributes: Attributes = { "task.id": taskId, "framework.id": frameworkId, "task.state": status.state };
-    const start = this.tracer.startSpan("task.start", { kind: SpanKind.CONSUMER, startTime: launch.receivedMs, attributes }, launch.parent);
+    const start = this.tracer.startSpan("task.start", { kind: SpanKind.CONSUMER, startTime: hrTimeOfMs(launch.receivedMs), attributes }, launch.parent);
     if (!running) start.setStatus({ code: SpanStatusCode.ERROR, message: status.message ?? status.state });
-    start.end(nowMs);
+    start.end(now);
     if (!running) return;
-    this.startDuration.record(Math.max(0, nowMs - launch.receivedMs) / 1000);
-    this.tracer.startSpan("task.running", { startTime: nowMs, attributes }, launch.parent).end(nowMs);
+    this.startDuration.record(Math.max(0, this.clock.monotonicMs() - launch.receivedMonoMs) / 1000);
+    this.tracer.startSpan("task.running", { startTime: now, attributes }, launch.parent).end(now);
   }
 
   statusUpdateSent(_frameworkId: string, _taskId: string, uuid: string, resends: number): void {
@@ -88,14 +101,14 @@ class OtelAgentObserver implements AgentObserver {
       return;
     }
     if (this.unacked.size >= agentUpdatesUnackedMax) this.dropOldest(this.unacked);
-    this.unacked.set(uuid, performance.now());
+    this.unacked.set(uuid, this.clock.monotonicMs());
   }
 
   statusUpdateAcknowledged(_frameworkId: string, _taskId: string, uuid: string): void {
     const sentMs = this.unacked.get(uuid);
     if (sentMs === undefined) return;
     this.unacked.delete(uuid);
-    this.ackDuration.record((performance.now() - sentMs) / 1000);
+    this.ackDuration.record(Math.max(0, this.clock.monotonicMs() - sentMs) / 1000);
   }
 
   /** Maps keep insertion order: the first key is the oldest. */

@@ -6,14 +6,23 @@
 
 import { SpanStatusCode, type Attributes, type Meter, type Tracer } from "@opentelemetry/api";
 import type { CronMetrics, CronObserver, RunRecord, RunState } from "../../internal/cron/index.ts";
+import type { Clock } from "../../internal/runtime/index.ts";
+import { hrTimeOfMs } from "./span-time.ts";
 
 /** Upper bounds (seconds) of the lateness histogram: due time to TASK_RUNNING. */
 export const cronLatenessBucketsSeconds = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300];
 
 const finalStates: readonly RunState[] = ["succeeded", "failed", "killed", "skipped"];
 
-export function createCronObserver(options: { meter: Meter; tracer: Tracer }): CronObserver {
-  const { meter, tracer } = options;
+export interface CronObserverOptions {
+  meter: Meter;
+  tracer: Tracer;
+  /** The cron service's clock (the clock its run records' times come from). */
+  clock: Clock;
+}
+
+export function createCronObserver(options: CronObserverOptions): CronObserver {
+  const { meter, tracer, clock } = options;
   const launched = meter.createCounter("cron.runs.launched", { description: "Runs handed to Mesos." });
   const finished = meter.createCounter("cron.runs.finished", { description: "Runs that reached a final state, by state." });
   const lateness = meter.createHistogram("cron.run.lateness", {
@@ -35,22 +44,20 @@ export function createCronObserver(options: { meter: Meter; tracer: Tracer }): C
       const attributes = byState.get(after.state);
       if (attributes === undefined || before?.state === after.state) return;
       finished.add(1, attributes);
-      endRunSpan(tracer, after);
+      endRunSpan(tracer, after, clock);
     },
   };
 }
 
-function endRunSpan(tracer: Tracer, run: RunRecord): void {
-  const endMs = run.endedMs ?? Date.now();
-  const span = tracer.startSpan("cron.run", { root: true, startTime: Math.min(run.createdMs, endMs), attributes: runAttributes(run) });
-  if (!span.isRecording()) {
-    span.end(endMs);
-    return;
+function endRunSpan(tracer: Tracer, run: RunRecord, clock: Clock): void {
+  const endMs = run.endedMs ?? clock.nowMs();
+  const span = tracer.startSpan("cron.run", { root: true, startTime: hrTimeOfMs(Math.min(run.createdMs, endMs)), attributes: runAttributes(run) });
+  if (span.isRecording()) {
+    if (run.launchedMs !== undefined) span.addEvent("launched", hrTimeOfMs(run.launchedMs));
+    if (run.startedMs !== undefined) span.addEvent("running", { "cron.run.lateness_s": Math.max(0, run.startedMs - run.dueMs) / 1000 }, hrTimeOfMs(run.startedMs));
+    if (run.state === "failed") span.setStatus({ code: SpanStatusCode.ERROR, message: run.message ?? "run failed" });
   }
-  if (run.launchedMs !== undefined) span.addEvent("launched", run.launchedMs);
-  if (run.startedMs !== undefined) span.addEvent("running", { "cron.run.lateness_s": Math.max(0, run.startedMs - run.dueMs) / 1000 }, run.startedMs);
-  if (run.state === "failed") span.setStatus({ code: SpanStatusCode.ERROR, message: run.message ?? "run failed" });
-  span.end(endMs);
+  span.end(hrTimeOfMs(endMs));
 }
 
 function runAttributes(run: RunRecord): Attributes {

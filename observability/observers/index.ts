@@ -31,9 +31,9 @@ export function createModeObservers(telemetry: { readonly enabled: boolean; read
   const { meter, tracer } = telemetry;
   return {
     master: (options = {}) => createMasterObserver({ meter, tracer, clock, ...options }),
-    agent: () => createAgentObserver({ meter, tracer }),
-    zk: () => createZkObserver({ meter, tracer }),
-    cron: () => createCronObserver({ meter, tracer }),
+    agent: () => createAgentObserver({ meter, tracer, clock }),
+    zk: () => createZkObserver({ meter, tracer, clock }),
+    cron: () => createCronObserver({ meter, tracer, clock }),
   };
 }
 

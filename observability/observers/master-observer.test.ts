@@ -1,6 +1,7 @@
 // The OpenTelemetry master observer on an in-process Master: span names, parents, attributes and
 // links, the traceparent handed to RUN_TASKS, a scheduler call joined to its caller's trace,
-// role window events, sampling, and the metric names on /metrics.
+// role window events, sampling, and the metric names on /metrics. Every span's times come from the
+// master's clock (a ManualClock here, far from the real one).
 
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { context, propagation, ROOT_CONTEXT, trace, type SpanContext } from "@opentelemetry/api";
@@ -77,6 +78,9 @@ function task(agentId: string, id: string): TaskInfo {
 
 const spans = (name: string): ReadableSpan[] => exporter.getFinishedSpans().filter((s) => s.name === name);
 const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
+/** Whole epoch milliseconds as the SDK's [seconds, nanoseconds]. */
+const hr = (ms: number): [number, number] => [Math.floor(ms / 1000), (ms % 1000) * 1e6];
+const times = (span: ReadableSpan | undefined) => [span?.startTime, span?.endTime];
 
 function acceptOne(s: Setup, offerId: string, callTrace?: Parameters<typeof accept>[3]): void {
   accept(s.m, s.m.frameworks.get(s.frameworkId)!, { type: "ACCEPT", framework_id: { value: s.frameworkId }, accept: { offer_ids: [{ value: offerId }], operations: [{ type: "LAUNCH", launch: { task_infos: [task(s.agentId, "t1")] } }], filters: { refuse_seconds: 3 } } }, callTrace);
@@ -110,8 +114,10 @@ describe("spans", () => {
       outcome: "accepted",
       refuse_seconds: 3,
     });
-    const durationMs = (offer!.endTime[0] - offer!.startTime[0]) * 1000 + (offer!.endTime[1] - offer!.startTime[1]) / 1e6;
-    expect(durationMs).toBeCloseTo(1500, 0);
+    // The cycle lasts what the master measured it took (real time); it starts at the clock's now.
+    expect(cycle?.startTime).toEqual(hr(startMs));
+    expect(times(offer)).toEqual([hr(startMs), hr(startMs + 1500)]);
+    expect(times(launch)).toEqual([hr(startMs + 1500), hr(startMs + 1500)]);
     expect(parentOf(launch!)).toBe(offer!.spanContext().spanId);
     expect(launch!.attributes).toMatchObject({ "task.ids": ["t1"], "task.count": 1, "task.sent": true, "agent.id": s.agentId });
     const run = s.toAgent.find((message) => message.type === "RUN_TASKS");
@@ -137,6 +143,7 @@ describe("spans", () => {
   test("a scheduler call with traceparent joins the caller's trace; the offer and the launch link to it", async () => {
     const s = await setup();
     s.m.runAllocation();
+    s.clock.advance(700);
     const offerId = [...s.m.offers.keys()][0]!;
     const callerTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     const callerSpanId = "00f067aa0ba902b7";
@@ -147,6 +154,7 @@ describe("spans", () => {
     expect(server?.spanContext().traceId).toBe(callerTraceId);
     expect(parentOf(server!)).toBe(callerSpanId);
     expect(server?.attributes).toMatchObject({ "mesos.call.type": "ACCEPT", "http.response.status_code": 202 });
+    expect(times(server)).toEqual([hr(startMs + 700), hr(startMs + 700)]);
     const [offer] = spans("offer");
     expect(offer?.links.map((l) => l.context.spanId)).toEqual([server!.spanContext().spanId]);
     const [launch] = spans("task.launch");
@@ -172,14 +180,18 @@ describe("spans", () => {
     const [window] = spans("role.window");
     expect(window?.attributes).toMatchObject({ role: "spark", "role.window.change": "closed", "role.window.on_end": "revoke", "role.window.offers_rescinded": 1, "role.window.tasks_revoked": 1 });
     expect(window?.events.map((e) => [e.name, e.attributes?.["offer.id"] ?? e.attributes?.["task.id"]])).toEqual([["offer.rescinded", "o1"], ["task.revoked", "t1"]]);
+    expect(times(window)).toEqual([hr(startMs), hr(startMs + 200)]);
+    expect(window?.events.map((e) => e.time)).toEqual([hr(startMs + 200), hr(startMs + 200)]);
   });
 
   test("leadership changes are spans", async () => {
     const s = await setup();
     const done = s.m.observer.leadershipChanging({ leading: true, kind: "zookeeper", masterId: "m1", leader: undefined });
+    s.clock.advance(40);
     done({ epoch: 1_000_000_000_007, error: undefined });
     const [span] = spans("master.leadership");
     expect(span?.attributes).toMatchObject({ "master.leading": true, "master.election.kind": "zookeeper", "master.epoch": 1_000_000_000_007 });
+    expect(times(span)).toEqual([hr(startMs), hr(startMs + 40)]);
   });
 
   test("sampled out: no spans, and RUN_TASKS carries the unsampled context", async () => {

@@ -38,6 +38,7 @@ import type {
 } from "../../internal/master/index.ts";
 import type { Clock } from "../../internal/runtime/index.ts";
 import { attributeSetsCachedMax, AttributeSets, bytesPerMb, keyOf, latencyBucketsSeconds } from "./attribute-sets.ts";
+import { hrNow, hrTimeOfMs } from "./span-time.ts";
 
 /** Span events per role window span (one per rescinded offer or revoked task); the rest are counted. */
 export const roleWindowSpanEventsMax = 100;
@@ -54,7 +55,7 @@ export const launchSpanTaskIdsMax = 32;
 export interface MasterObserverOptions {
   meter: Meter;
   tracer: Tracer;
-  /** The master's clock: offer spans start at the offer's creation on it. */
+  /** The master's clock: every span's times are read from it (offer spans start at the offer's creation on it). */
   clock: Clock;
   /** Per-agent series (`cluster_agent_*`, 13 per agent); default true (--metrics_per_agent). */
   perAgentSeries?: boolean;
@@ -132,6 +133,7 @@ class OtelMasterObserver implements MasterObserver {
     this.leaderChanges.add(1, this.sets.get(change.leading ? "elected" : "deposed", () => ({ change: change.leading ? "elected" : "deposed" })));
     const span = this.tracer.startSpan("master.leadership", {
       root: true,
+      startTime: hrNow(this.clock),
       attributes: {
         "master.id": change.masterId,
         "master.leading": change.leading,
@@ -142,16 +144,16 @@ class OtelMasterObserver implements MasterObserver {
     return ({ epoch, error }) => {
       if (epoch !== undefined) span.setAttribute("master.epoch", epoch);
       if (error !== undefined) {
-        span.recordException(error instanceof Error ? error : String(error));
+        span.recordException(error instanceof Error ? error : String(error), hrNow(this.clock));
         span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
       }
-      span.end();
+      span.end(hrNow(this.clock));
     };
   }
 
   cycleStarted(): TraceRef | undefined {
     const wallStartMs = this.clock.nowMs();
-    const span = this.tracer.startSpan("allocation.cycle", { root: true, startTime: wallStartMs });
+    const span = this.tracer.startSpan("allocation.cycle", { root: true, startTime: hrTimeOfMs(wallStartMs) });
     const state: CycleState = {
       span,
       context: trace.setSpan(ROOT_CONTEXT, span),
@@ -181,7 +183,7 @@ class OtelMasterObserver implements MasterObserver {
         "allocation.rescinds": summary.rescinds,
       });
     }
-    cycle.span.end(cycle.wallStartMs + summary.durationMs);
+    cycle.span.end(hrTimeOfMs(cycle.wallStartMs + summary.durationMs));
   }
 
   private countCreated(): void {
@@ -215,10 +217,10 @@ class OtelMasterObserver implements MasterObserver {
     if (call !== undefined) links.push({ context: call.spanContext() });
     const span = this.tracer.startSpan(
       "offer",
-      { startTime: cycle.wallStartMs + (offer.createdMonoMs - cycle.monoStartMs), attributes: offerSpanAttributes(offer, ending), links },
+      { startTime: hrTimeOfMs(cycle.wallStartMs + (offer.createdMonoMs - cycle.monoStartMs)), attributes: offerSpanAttributes(offer, ending), links },
       cycle.context,
     );
-    span.end(this.clock.nowMs());
+    span.end(hrNow(this.clock));
     return asRef(span.spanContext());
   }
 
@@ -229,7 +231,7 @@ class OtelMasterObserver implements MasterObserver {
     if (trace.getSpanContext(parent) === undefined) return undefined;
     const span = this.tracer.startSpan(
       `scheduler.${type.toLowerCase()}`,
-      { kind: SpanKind.SERVER, attributes: { "framework.id": frameworkId, "mesos.call.type": type } },
+      { kind: SpanKind.SERVER, startTime: hrNow(this.clock), attributes: { "framework.id": frameworkId, "mesos.call.type": type } },
       parent,
     );
     return asRef(span);
@@ -240,7 +242,7 @@ class OtelMasterObserver implements MasterObserver {
     if (span === undefined) return;
     span.setAttribute("http.response.status_code", status);
     if (status >= 400) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
-    span.end();
+    span.end(hrNow(this.clock));
   }
 
   taskLaunch(facts: TaskLaunchFacts): TaskLaunchTrace {
@@ -257,6 +259,7 @@ class OtelMasterObserver implements MasterObserver {
       "task.launch",
       {
         kind: SpanKind.PRODUCER,
+        startTime: hrNow(this.clock),
         attributes: {
           "framework.id": facts.frameworkId,
           "framework.name": facts.frameworkName,
@@ -279,7 +282,7 @@ class OtelMasterObserver implements MasterObserver {
       end: (sent) => {
         span.setAttribute("task.sent", sent);
         if (!sent) span.setStatus({ code: SpanStatusCode.ERROR, message: "agent not connected; tasks reconciled when it re-registers" });
-        span.end();
+        span.end(hrNow(this.clock));
       },
     };
   }
@@ -289,7 +292,7 @@ class OtelMasterObserver implements MasterObserver {
     this.windowChanges.add(1, this.sets.get(keyOf("window", event.role, change), () => ({ role: event.role, change })));
     const span = this.tracer.startSpan("role.window", {
       root: true,
-      startTime: event.atMs,
+      startTime: hrTimeOfMs(event.atMs),
       attributes: {
         role: event.role,
         "role.window.change": change,
@@ -301,7 +304,7 @@ class OtelMasterObserver implements MasterObserver {
       },
     });
     if (span.isRecording()) addWindowEvents(span, event);
-    span.end(Math.max(event.atMs, event.observedAtMs));
+    span.end(hrTimeOfMs(Math.max(event.atMs, event.observedAtMs)));
   }
 }
 
@@ -337,15 +340,16 @@ class OfferLabelCache {
 }
 
 function addWindowEvents(span: Span, event: RoleWindowEvent): void {
+  const observedAt = hrTimeOfMs(event.observedAtMs);
   let budget = roleWindowSpanEventsMax;
   for (const offer of event.rescindedOffers) {
     if (budget-- <= 0) return;
-    span.addEvent("offer.rescinded", { "offer.id": offer.offerId, "framework.id": offer.frameworkId, "agent.id": offer.agentId }, event.observedAtMs);
+    span.addEvent("offer.rescinded", { "offer.id": offer.offerId, "framework.id": offer.frameworkId, "agent.id": offer.agentId }, observedAt);
   }
   for (const [name, tasks] of [["task.revoked", event.revokedTasks], ["task.draining", event.drainingTasks]] as const) {
     for (const task of tasks) {
       if (budget-- <= 0) return;
-      span.addEvent(name, { "task.id": task.taskId, "framework.id": task.frameworkId, "agent.id": task.agentId }, event.observedAtMs);
+      span.addEvent(name, { "task.id": task.taskId, "framework.id": task.frameworkId, "agent.id": task.agentId }, observedAt);
     }
   }
 }

@@ -1,10 +1,15 @@
 // The zk-lite and cron observers: metric names and labels on /metrics, sampled zk.request spans,
 // and a cron.run span per finished run built from the run record's times.
+//
+// Span times are checked exactly, on a clock that starts near zero and only after the process has
+// run longer than those times: that is where the SDK takes a number of milliseconds for a
+// performance-clock reading and shifts it to wall-clock time (see span-time.ts).
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { CronMetrics, type RunRecord } from "../../internal/cron/index.ts";
+import { ManualClock } from "../../internal/runtime/index.ts";
 import { OpCode, type ZkLiteStats } from "../../internal/zk/index.ts";
 import { PullMetricReader, serializePrometheusText } from "../telemetry/prometheus-text.ts";
 import { createCronObserver } from "./cron-observer.ts";
@@ -14,6 +19,11 @@ const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
+
+/** Waits until every time up to `ms` is one the SDK would misread as a performance-clock reading. */
+async function pastPerformanceNow(ms: number): Promise<void> {
+  while (performance.now() <= ms) await Bun.sleep(ms + 1 - performance.now());
+}
 
 function providers() {
   const exporter = new InMemorySpanExporter();
@@ -54,7 +64,9 @@ const stats: ZkLiteStats = {
 describe("zk-lite", () => {
   test("requests and latency by op, one span in N, the server's gauges", async () => {
     const p = providers();
-    const observer = createZkObserver({ meter: p.meter, tracer: p.tracer, spanSampleEvery: 4 });
+    const clock = new ManualClock(500);
+    await pastPerformanceNow(500);
+    const observer = createZkObserver({ meter: p.meter, tracer: p.tracer, clock, spanSampleEvery: 4 });
     observer.bind(() => stats);
     for (let i = 0; i < 8; i++) observer.requestCompleted(OpCode.getData, 0.4, 0x1234n);
     observer.requestCompleted(OpCode.create, 3.2, 0x1234n);
@@ -69,37 +81,53 @@ describe("zk-lite", () => {
     const spans = p.exporter.getFinishedSpans();
     expect(spans.map((s) => s.name)).toEqual(["zk.request", "zk.request"]);
     expect(spans[0]?.attributes).toMatchObject({ "zk.op": "getData", "zk.session_id": "0x1234" });
+    // The span ends at the clock's now and starts the request's latency before it.
+    expect(spans[0]?.startTime).toEqual([0, 499_600_000]);
+    expect(spans[0]?.endTime).toEqual([0, 500_000_000]);
   });
 });
 
 describe("cron", () => {
-  const run = (state: RunRecord["state"], extra: Partial<RunRecord> = {}): RunRecord => ({ id: "ct:1:1:backup", job: "backup", scheduledMs: 1000, attempt: 1, dueMs: 1000, trigger: "schedule", state, createdMs: 1000, ...extra });
+  const run = (state: RunRecord["state"], extra: Partial<RunRecord> = {}): RunRecord => ({ id: "ct:1:1:backup", job: "backup", scheduledMs: 10, attempt: 1, dueMs: 10, trigger: "schedule", state, createdMs: 10, ...extra });
 
   test("launched, finished by state, lateness; gauges under their old names; a cron.run span", async () => {
     const p = providers();
-    const observer = createCronObserver({ meter: p.meter, tracer: p.tracer });
+    await pastPerformanceNow(300);
+    const observer = createCronObserver({ meter: p.meter, tracer: p.tracer, clock: new ManualClock(300) });
     const gauges = new CronMetrics();
     gauges.leader = 1;
     gauges.jobs = 3;
     observer.bind(gauges);
     observer.runChanged(undefined, run("queued"));
-    observer.runChanged(run("queued"), run("launching", { launchedMs: 1100 }));
-    observer.runChanged(run("launching"), run("running", { launchedMs: 1100, startedMs: 1750 }));
-    observer.runChanged(run("running"), run("failed", { launchedMs: 1100, startedMs: 1750, endedMs: 3000, exitCode: 2, agentId: "a1" }));
+    observer.runChanged(run("queued"), run("launching", { launchedMs: 20 }));
+    observer.runChanged(run("launching"), run("running", { launchedMs: 20, startedMs: 260 }));
+    observer.runChanged(run("running"), run("failed", { launchedMs: 20, startedMs: 260, endedMs: 300, exitCode: 2, agentId: "a1" }));
     const text = await p.text();
     expect(text).toMatch(/^cron_leader\{[^}]*\} 1$/m);
     expect(text).toMatch(/^cron_jobs\{[^}]*\} 3$/m);
     expect(text).toMatch(/^cron_runs_launched_total\{[^}]*\} 1$/m);
     expect(text).toMatch(/^cron_runs_finished_total\{state="failed",[^}]*\} 1$/m);
     expect(text).toMatch(/^cron_runs_finished_total\{state="succeeded",[^}]*\} 0$/m);
-    expect(text).toMatch(/^cron_run_lateness_seconds_sum\{[^}]*\} 0\.75$/m);
+    expect(text).toMatch(/^cron_run_lateness_seconds_sum\{[^}]*\} 0\.25$/m);
     const [span] = p.exporter.getFinishedSpans();
     expect(span?.name).toBe("cron.run");
     expect(span?.attributes).toMatchObject({ "cron.job": "backup", "cron.run.state": "failed", "process.exit.code": 2, "agent.id": "a1" });
     expect(span?.events.map((e) => e.name)).toEqual(["launched", "running"]);
     expect(span?.status.code).toBe(2);
-    // The span's start and end times are not checked here: after other test files have set up the
-    // SDK in this process, they come back as wall-clock times (an order-dependent failure found at
-    // the end of session 1, to be fixed with the observer's time handling).
+    // From the run record's times: created, launched, started, ended.
+    expect(span?.startTime).toEqual([0, 10_000_000]);
+    expect(span?.events.map((e) => e.time)).toEqual([[0, 20_000_000], [0, 260_000_000]]);
+    expect(span?.endTime).toEqual([0, 300_000_000]);
+  });
+
+  test("a run that ends without an end time (skipped) ends at the clock's now", async () => {
+    const p = providers();
+    await pastPerformanceNow(400);
+    const observer = createCronObserver({ meter: p.meter, tracer: p.tracer, clock: new ManualClock(400) });
+    observer.runChanged(run("queued"), run("skipped"));
+    const [span] = p.exporter.getFinishedSpans();
+    expect(span?.attributes["cron.run.state"]).toBe("skipped");
+    expect(span?.startTime).toEqual([0, 10_000_000]);
+    expect(span?.endTime).toEqual([0, 400_000_000]);
   });
 });

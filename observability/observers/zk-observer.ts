@@ -3,8 +3,10 @@
 // sessions, znodes, watches and counters read from stats() at collection time.
 
 import { SpanKind, type Attributes, type Meter, type Tracer } from "@opentelemetry/api";
+import type { Clock } from "../../internal/runtime/index.ts";
 import { zkOpName, type ZkLiteStats, type ZkObserver } from "../../internal/zk/index.ts";
 import { latencyBucketsSeconds } from "./attribute-sets.ts";
+import { hrTimeOfMs } from "./span-time.ts";
 
 /** One request in this many gets a `zk.request` span (before the tracer's own sampler). */
 export const zkRequestSpanSampleEvery = 64;
@@ -12,12 +14,14 @@ export const zkRequestSpanSampleEvery = 64;
 export interface ZkObserverOptions {
   meter: Meter;
   tracer: Tracer;
+  /** The server's clock: a sampled request's span ends at its now. */
+  clock: Clock;
   /** Default zkRequestSpanSampleEvery; 1 traces every request. */
   spanSampleEvery?: number;
 }
 
 export function createZkObserver(options: ZkObserverOptions): ZkObserver {
-  const { meter, tracer } = options;
+  const { meter, tracer, clock } = options;
   const sampleEvery = options.spanSampleEvery ?? zkRequestSpanSampleEvery;
   const requests = meter.createCounter("zk.server.requests", { description: "Requests answered, by ZooKeeper op.", unit: "{request}" });
   const duration = meter.createHistogram("zk.server.request.duration", {
@@ -41,14 +45,14 @@ export function createZkObserver(options: ZkObserverOptions): ZkObserver {
       duration.record(latencyMs / 1000, attributes);
       if (++sinceSpan < sampleEvery) return;
       sinceSpan = 0;
-      const endMs = Date.now();
+      const endMs = clock.nowMs();
       const span = tracer.startSpan("zk.request", {
         root: true,
         kind: SpanKind.SERVER,
-        startTime: endMs - latencyMs,
+        startTime: hrTimeOfMs(endMs - latencyMs),
         attributes: { "zk.op": attributes["op"] as string, "zk.session_id": `0x${sessionId.toString(16)}`, "zk.sampled_one_in": sampleEvery },
       });
-      span.end(endMs);
+      span.end(hrTimeOfMs(endMs));
     },
   };
 }
