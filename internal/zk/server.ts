@@ -25,15 +25,9 @@ import {
 import { JuteDecodeError, JuteReader, JuteWriter } from "./jute.ts";
 import { LatencyStats } from "./latency-stats.ts";
 import {
-  readCheck,
   readConnectRequest,
-  readCreate,
-  readDelete,
-  readMulti,
   readMultiRead,
   readPathWatch,
-  readSetAcl,
-  readSetData,
   readSetWatches,
   writeAclList,
   writeConnectResponse,
@@ -50,9 +44,8 @@ import { Storage } from "./storage.ts";
 import type { TxnBody } from "./txn.ts";
 import { resolveOptions, type ZkLiteDeps, type ZkLiteOptions, type ZkLiteOptionsInput } from "./types.ts";
 import { WatchManager, WatchMode, type Notification } from "./watch-manager.ts";
+import { MULTI_OPS_MAX, prepareWrite } from "./write-request.ts";
 
-/** Ops in one multi request. */
-const MULTI_OPS_MAX = 10_000;
 /** Watches one connection may hold; further registrations are dropped with a warning. */
 export const WATCHES_PER_CONNECTION_MAX = 1_000_000;
 /**
@@ -568,29 +561,13 @@ class ZkLiteServerImpl implements ZkLiteServer {
       case OpCode.create2:
       case OpCode.createTTL:
       case OpCode.createContainer:
-        this.handleWrite(conn, type, xid, this.prepareDecoded(() => tree.prepare(readCreate(r, type), this.ctx(conn))), startMs);
-        return;
       case OpCode.delete:
-        this.handleWrite(conn, type, xid, this.prepareDecoded(() => tree.prepare(readDelete(r, type), this.ctx(conn))), startMs);
-        return;
       case OpCode.setData:
-        this.handleWrite(conn, type, xid, this.prepareDecoded(() => tree.prepare(readSetData(r), this.ctx(conn))), startMs);
-        return;
       case OpCode.setACL:
-        this.handleWrite(conn, type, xid, this.prepareDecoded(() => tree.prepare(readSetAcl(r), this.ctx(conn))), startMs);
-        return;
       case OpCode.check:
-        this.handleWrite(conn, type, xid, this.prepareDecoded(() => tree.prepare(readCheck(r), this.ctx(conn))), startMs);
-        return;
       case OpCode.multi:
-        this.handleWrite(conn, type, xid, this.prepareDecoded(() => {
-          const ops = readMulti(r, MULTI_OPS_MAX);
-          if (!Array.isArray(ops)) return { type: "error", err: ErrorCode.MARSHALLINGERROR };
-          return tree.prepareMulti(ops, this.ctx(conn));
-        }), startMs);
-        return;
       case OpCode.reconfig:
-        this.handleWrite(conn, type, xid, { type: "error", err: ErrorCode.RECONFIGDISABLED }, startMs);
+        this.handleWrite(conn, type, xid, prepareWrite(tree, type, r, this.ctx(conn)), startMs);
         return;
       case OpCode.closeSession:
         this.handleCloseSession(conn, xid, startMs);
@@ -605,16 +582,6 @@ class ZkLiteServerImpl implements ZkLiteServer {
         return;
       default:
         this.handleRead(conn, xid, type, r, startMs);
-    }
-  }
-
-  /** Decoding a write's body may fail; ZooKeeper turns that into a MARSHALLINGERROR txn. */
-  private prepareDecoded(prepare: () => TxnBody): TxnBody {
-    try {
-      return prepare();
-    } catch (e) {
-      if (e instanceof JuteDecodeError) return { type: "error", err: ErrorCode.MARSHALLINGERROR };
-      throw e;
     }
   }
 
