@@ -61,7 +61,7 @@ function serverStats(p: FourLetterProvider): Record<string, unknown> {
       uptime: p.uptimeMs(),
       data_dir_size: conf.dataDirSizeBytes,
       log_dir_size: conf.dataLogSizeBytes,
-      server_state: "standalone",
+      server_state: p.serverState(),
       last_processed_zxid: p.lastZxid(),
       outstanding_requests: p.outstandingRequests(),
       avg_latency: l.avg,
@@ -92,7 +92,7 @@ const COMMANDS: readonly AdminCommand[] = [
         max_client_cnxns: c.maxClientCnxns,
         min_session_timeout: c.minSessionTimeoutMs,
         max_session_timeout: c.maxSessionTimeoutMs,
-        server_id: 0,
+        server_id: c.serverId,
         client_port_listen_backlog: -1,
       };
     },

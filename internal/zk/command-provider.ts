@@ -8,7 +8,8 @@ import type { Clock } from "../runtime/index.ts";
 import type { Connection } from "./connection.ts";
 import { ZK_LITE_FULL_VERSION } from "./constants.ts";
 import type { DataTree } from "./data-tree.ts";
-import { javaDouble, type ConnectionView, type FourLetterProvider } from "./four-letter.ts";
+import type { Ensemble } from "./ensemble/ensemble.ts";
+import { javaDouble, type ConnectionView, type FourLetterProvider, type QuorumConfView, type ServerConfView } from "./four-letter.ts";
 import type { LatencyStats } from "./latency-stats.ts";
 import type { SessionTracker } from "./session-tracker.ts";
 import { STORAGE_SUBDIR, type Storage } from "./storage.ts";
@@ -19,7 +20,9 @@ export interface ServerInternals {
   readonly options: ZkLiteOptions;
   readonly port: number;
   readonly tree: DataTree;
-  readonly storage: Storage;
+  /** The standalone txn log; null in an ensemble. */
+  readonly storage: Storage | null;
+  readonly ensemble: Ensemble | null;
   readonly tracker: SessionTracker;
   readonly watches: WatchManager;
   readonly conns: ReadonlyMap<number, Connection>;
@@ -98,23 +101,13 @@ export function makeCommandProvider(s: () => ServerInternals): FourLetterProvide
     lastZxid: () => s().tree.lastZxid,
     nodeCount: () => s().tree.nodeCount,
     connections: () => connectionViews(s().conns, p.viewerId),
-    conf: () => {
-      const i = s();
-      const sizes = i.storage.sizes();
-      const total = sizes.logBytes + sizes.snapshotBytes;
-      const dir = path.resolve(i.options.dataDir, STORAGE_SUBDIR);
-      return {
-        clientPort: i.port,
-        dataDir: dir,
-        dataDirSizeBytes: total,
-        dataLogDir: dir,
-        dataLogSizeBytes: total,
-        tickTimeMs: i.options.tickTimeMs,
-        maxClientCnxns: i.options.maxClientCnxns,
-        minSessionTimeoutMs: i.options.minSessionTimeoutMs,
-        maxSessionTimeoutMs: i.options.maxSessionTimeoutMs,
-      };
+    serving: () => s().ensemble?.serving() ?? true,
+    serverState: () => serverState(s()),
+    proposalSizes: () => {
+      const e = s().ensemble;
+      return e !== null && e.isLeader() ? e.stats().proposalBytes : null;
     },
+    conf: () => confView(s()),
     environment: (): [string, string][] => {
       const mem = process.memoryUsage();
       const mb = (n: number): string => `${Math.floor(n / (1024 * 1024))}MB`;
@@ -175,20 +168,81 @@ export function makeCommandProvider(s: () => ServerInternals): FourLetterProvide
     uptimeMs: () => Math.round(s().clock.monotonicMs() - s().startedMs),
     authFailedCount: () => s().authFailed,
     responseSizes: () => s().responseBytes,
-    lastSnapshot: () => s().storage.lastSnapshot,
+    lastSnapshot: () => s().storage?.lastSnapshot ?? null,
   };
   return p;
 }
 
 
+function serverState(i: ServerInternals): string {
+  const e = i.ensemble;
+  if (e === null) return "standalone";
+  return e.isLeader() ? "leader" : "follower";
+}
+
+/** Sum of the sizes of the files in a directory (not recursive). */
+function dirBytes(dir: string): number {
+  let total = 0;
+  try {
+    for (const name of fs.readdirSync(dir)) {
+      const st = fs.statSync(path.join(dir, name), { throwIfNoEntry: false });
+      if (st?.isFile()) total += st.size;
+    }
+  } catch (e) {
+    void e; // gone or unreadable: report what was counted
+  }
+  return total;
+}
+
+function confView(i: ServerInternals): ServerConfView {
+  const e = i.ensemble;
+  const dir = e === null ? path.resolve(i.options.dataDir, STORAGE_SUBDIR) : path.resolve(e.raftDir);
+  let total: number;
+  if (i.storage !== null) {
+    const sizes = i.storage.sizes();
+    total = sizes.logBytes + sizes.snapshotBytes;
+  } else total = dirBytes(dir);
+  return {
+    clientPort: i.port,
+    dataDir: dir,
+    dataDirSizeBytes: total,
+    dataLogDir: dir,
+    dataLogSizeBytes: total,
+    tickTimeMs: i.options.tickTimeMs,
+    maxClientCnxns: i.options.maxClientCnxns,
+    minSessionTimeoutMs: i.options.minSessionTimeoutMs,
+    maxSessionTimeoutMs: i.options.maxSessionTimeoutMs,
+    serverId: e?.self().serverId ?? 0,
+    quorum: e === null ? null : quorumConf(i, e),
+  };
+}
+
+/**
+ * ZooKeeper's quorum lines with our one peer port as both its quorum and election port; a
+ * follower drops its clients after an election timeout without the leader, so that is the
+ * syncLimit (and the initLimit) in ticks.
+ */
+function quorumConf(i: ServerInternals, e: Ensemble): QuorumConfView {
+  const o = i.options.ensemble;
+  const limitTicks = o === null ? 0 : Math.ceil(o.electionTimeoutMs / i.options.tickTimeMs);
+  const self = e.self();
+  return {
+    initLimitTicks: limitTicks,
+    syncLimitTicks: limitTicks,
+    electionPort: self.peerPort,
+    quorumPort: self.peerPort,
+    members: e.peers().map((p) => `server.${p.serverId}=${p.host}:${p.peerPort}:${p.peerPort}:participant;${p.host}:${p.clientPort}`),
+  };
+}
+
 /** mntr keys in ZooKeeper 3.8's order, with the values zk-lite can stand behind. */
 function monitorValues(i: ServerInternals): [string, string | number][] {
   const l = i.latency;
   const sessions = i.tracker.size;
-  const fsync = i.storage.fsyncTime;
-  return [
+  const fsync = i.storage?.fsyncTime ?? { avg: 0, min: 0, maxMs: 0, count: i.ensemble?.stats().syncCount ?? 0, totalMs: 0 };
+  const values: [string, string | number][] = [
     ["version", ZK_LITE_FULL_VERSION],
-    ["server_state", "standalone"],
+    ["server_state", serverState(i)],
     ["ephemerals_count", i.tree.ephemeralsCount],
     ["num_alive_connections", i.conns.size],
     ["avg_latency", javaDouble(l.avg)],
@@ -214,11 +268,32 @@ function monitorValues(i: ServerInternals): [string, string | number][] {
     ["min_client_response_size", i.responseBytes.min],
     ["non_mtls_local_conn_count", 0],
     ["proposal_count", 0],
-    ["snap_count", i.storage.snapshotCount],
+    ["snap_count", i.storage?.snapshotCount ?? i.ensemble?.stats().snapshotCount ?? 0],
     ["avg_fsynctime", javaDouble(fsync.avg)],
     ["min_fsynctime", fsync.min],
     ["max_fsynctime", fsync.maxMs],
     ["cnt_fsynctime", fsync.count],
     ["sum_fsynctime", fsync.totalMs],
+  ];
+  if (i.ensemble !== null) values.push(...quorumValues(i.ensemble));
+  return values;
+}
+
+/** What a quorum member adds; the leader's keys are the ones ZooKeeper's admin guide lists, and 3.8's gauges. */
+function quorumValues(e: Ensemble): [string, string | number][] {
+  const st = e.stats();
+  const out: [string, string | number][] = [["quorum_size", e.peers().length]];
+  if (!e.isLeader()) return [...out, ["synced_observers", 0]];
+  return [
+    ...out,
+    ["followers", st.followers],
+    ["learners", st.followers],
+    ["synced_followers", st.syncedFollowers],
+    ["synced_non_voting_followers", 0],
+    ["synced_observers", 0],
+    ["pending_syncs", st.pendingSyncs],
+    ["last_proposal_size", st.proposalBytes.last],
+    ["max_proposal_size", st.proposalBytes.max],
+    ["min_proposal_size", st.proposalBytes.min],
   ];
 }

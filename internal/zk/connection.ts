@@ -12,7 +12,21 @@ const INPUT_BUFFER_KEEP_BYTES = 64 * 1024;
 /** Output waiting beyond this closes the connection: the client is not reading its replies. */
 export const CONNECTION_BACKLOG_BYTES_MAX = 64 * 1024 * 1024;
 
-export type ConnectionState = "new" | "established" | "closing" | "closed";
+/** "connecting": an ensemble member waits for the new session to commit; requests wait behind it. */
+export type ConnectionState = "new" | "connecting" | "established" | "closing" | "closed";
+
+/**
+ * A request of this connection still to be answered, in an ensemble member, where a write waits
+ * for the log while later requests arrive: replies must still leave in request order.
+ */
+export interface PipelineItem {
+  /** False while a write (or the session's creation) waits to apply. */
+  ready: boolean;
+  /** Answers it; a deferred read runs here, against the tree as of the writes before it. */
+  run: () => void;
+  /** The request's number in the member's table of requests in flight (0 for deferred ones). */
+  readonly seq: number;
+}
 
 export interface ConnectionData {
   conn: Connection | null;
@@ -36,6 +50,10 @@ export class Connection {
   private outBytes = 0;
   private backlog: Uint8Array | null = null;
   private endAfterFlush = false;
+
+  /** Ensemble members only: requests not yet answered, oldest first. */
+  readonly pipeline: PipelineItem[] = [];
+  private draining = false;
 
   // counters for cons/stat
   packetsReceived = 0;
@@ -182,6 +200,34 @@ export class Connection {
     this.outChunks = [];
     this.backlog = null;
     this.socket.end();
+  }
+
+  /** Runs `fn` now when nothing of this connection waits (or it is its turn), else after what waits. */
+  inOrder(fn: () => void): void {
+    if (this.pipeline.length === 0 || this.draining) fn();
+    else this.pipeline.push({ ready: true, run: fn, seq: 0 });
+  }
+
+  /** A request that will be answered later, behind (or, while draining, right after) what waits. */
+  wait(seq: number): PipelineItem {
+    const item: PipelineItem = { ready: false, run: () => {}, seq };
+    // While draining, the item being run was already taken off: the new one goes before the rest.
+    if (this.draining) this.pipeline.unshift(item);
+    else this.pipeline.push(item);
+    return item;
+  }
+
+  /** Answers everything ready at the front, stopping at the first request still waiting. */
+  drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.pipeline.length > 0 && this.pipeline[0]!.ready && (this.state === "established" || this.state === "connecting")) {
+        this.pipeline.shift()!.run();
+      }
+    } finally {
+      this.draining = false;
+    }
   }
 
   /** Java's InetSocketAddress.toString form: "/127.0.0.1:40770". */

@@ -8,6 +8,9 @@ function fakeProvider(): FourLetterProvider & { resets: string[] } {
   return {
     resets,
     version: () => "3.8.0-zk-lite, built on 2026-01-01 00:00 UTC",
+    serving: () => true,
+    serverState: () => "standalone",
+    proposalSizes: () => null,
     latency: () => ({ min: 0, avg: 1.5, max: 7 }),
     packetsReceived: () => 10,
     packetsSent: () => 9,
@@ -36,7 +39,7 @@ function fakeProvider(): FourLetterProvider & { resets: string[] } {
       },
       { remoteLabel: "/127.0.0.1:5001", interestOps: 0, queued: 0, received: 0, sent: 0, sessionId: 0n, lastOp: "NA", establishedMs: 0, sessionTimeoutMs: 0, lastCxid: -1, lastZxid: -1, lastResponseMs: 0, lastLatencyMs: 0, minLatencyMs: 0, avgLatencyMs: 0, maxLatencyMs: 0 },
     ],
-    conf: () => ({ clientPort: 2181, dataDir: "/d/zk-lite-v1", dataDirSizeBytes: 100, dataLogDir: "/d/zk-lite-v1", dataLogSizeBytes: 100, tickTimeMs: 2000, maxClientCnxns: 60, minSessionTimeoutMs: 4000, maxSessionTimeoutMs: 40000 }),
+    conf: () => ({ clientPort: 2181, dataDir: "/d/zk-lite-v1", dataDirSizeBytes: 100, dataLogDir: "/d/zk-lite-v1", dataLogSizeBytes: 100, tickTimeMs: 2000, maxClientCnxns: 60, minSessionTimeoutMs: 4000, maxSessionTimeoutMs: 40000, serverId: 0, quorum: null }),
     environment: () => [["zookeeper.version", "x"], ["host.name", "h"]],
     dataWatchSummary: () => ({ connections: 1, paths: 2, total: 2 }),
     dataWatchesBySession: () => [[0x1000001234n, ["/a", "/b"]]],
@@ -102,6 +105,37 @@ describe("four-letter words", () => {
     expect(runFourLetterWord("dump", p)).toBe(
       `SessionTracker dump:\nSession Sets (1)/(1):\n1 expire at ${javaDate(1700000004000)}:\n\t0x1000001234\nephemeral nodes dump:\nSessions with Ephemerals (1):\n0x1000001234:\n\t/e\nConnections dump:\n`,
     );
+  });
+
+  test("an ensemble member: its mode, the leader's proposal sizes, conf's quorum lines, and not serving without a leader", () => {
+    const base = fakeProvider();
+    const leader: FourLetterProvider = {
+      ...base,
+      serverState: () => "leader",
+      proposalSizes: () => ({ last: 36, min: 32, max: 82 }),
+      conf: () => ({
+        ...base.conf(),
+        serverId: 2,
+        quorum: {
+          initLimitTicks: 1,
+          syncLimitTicks: 1,
+          electionPort: 2889,
+          quorumPort: 2889,
+          members: ["server.1=127.0.0.1:2888:2888:participant;127.0.0.1:2181", "server.2=127.0.0.1:2889:2889:participant;127.0.0.1:2182"],
+        },
+      }),
+    };
+    expect(runFourLetterWord("srvr", leader)).toEndWith("Zxid: 0x1f\nMode: leader\nNode count: 6\nProposal sizes last/min/max: 36/32/82\n");
+    expect(runFourLetterWord("conf", leader)).toEndWith(
+      "serverId=2\ninitLimit=1\nsyncLimit=1\nelectionAlg=3\nelectionPort=2889\nquorumPort=2889\npeerType=0\nmembership: \n" +
+        "server.1=127.0.0.1:2888:2888:participant;127.0.0.1:2181\nserver.2=127.0.0.1:2889:2889:participant;127.0.0.1:2182\nversion=0",
+    );
+    const looking: FourLetterProvider = { ...base, serving: () => false };
+    for (const word of ["srvr", "stat", "mntr", "conf", "cons", "dump", "wchs"] as const) {
+      expect(runFourLetterWord(word, looking)).toBe("This ZooKeeper instance is not currently serving requests\n");
+    }
+    expect(runFourLetterWord("ruok", looking)).toBe("imok");
+    expect(runFourLetterWord("isro", looking)).toBe("null");
   });
 
   test("Java number and date formatting", () => {

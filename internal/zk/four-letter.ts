@@ -69,6 +69,19 @@ export interface ConnectionView {
   readonly maxLatencyMs: number;
 }
 
+/** ZooKeeper's line for a server that is not running (an ensemble member without a leader). */
+export const ZK_NOT_SERVING = "This ZooKeeper instance is not currently serving requests";
+
+/** What `conf` adds for a member of an ensemble, as QuorumZooKeeperServer.dumpConf prints it. */
+export interface QuorumConfView {
+  readonly initLimitTicks: number;
+  readonly syncLimitTicks: number;
+  readonly electionPort: number;
+  readonly quorumPort: number;
+  /** server.N=host:quorumPort:electionPort:participant;clientHost:clientPort, in order. */
+  readonly members: readonly string[];
+}
+
 export interface ServerConfView {
   readonly clientPort: number;
   readonly dataDir: string;
@@ -79,11 +92,20 @@ export interface ServerConfView {
   readonly maxClientCnxns: number;
   readonly minSessionTimeoutMs: number;
   readonly maxSessionTimeoutMs: number;
+  /** 0 standalone, else the member's number (myid). */
+  readonly serverId: number;
+  readonly quorum: QuorumConfView | null;
 }
 
 /** What the words need to know; the server computes each part only when asked. */
 export interface FourLetterProvider {
   version(): string;
+  /** False for an ensemble member without a leader: most words then say ZK_NOT_SERVING. */
+  serving(): boolean;
+  /** standalone, leader or follower. */
+  serverState(): string;
+  /** The leader's proposal sizes in bytes (-1 before the first); null elsewhere. */
+  proposalSizes(): { last: number; min: number; max: number } | null;
   latency(): { min: number; avg: number; max: number };
   packetsReceived(): number;
   packetsSent(): number;
@@ -153,17 +175,21 @@ function serverStatsText(p: FourLetterProvider): string {
     `Connections: ${p.aliveConnections()}\n` +
     `Outstanding: ${p.outstandingRequests()}\n` +
     `Zxid: 0x${hex(p.lastZxid())}\n` +
-    `Mode: standalone\n`
+    `Mode: ${p.serverState()}\n`
   );
 }
 
+/** Words that only print ZK_NOT_SERVING while the server is not running, as ZooKeeper's do. */
+const NEED_SERVING: ReadonlySet<FourLetterWord> = new Set(["srvr", "stat", "cons", "conf", "mntr", "dump", "dirs", "wchs", "wchc", "wchp", "crst", "srst"]);
+
 /** The reply to a whitelisted word (stmk's mask argument is passed separately). */
 export function runFourLetterWord(word: FourLetterWord, p: FourLetterProvider, stmkMask?: bigint): string {
+  if (NEED_SERVING.has(word) && !p.serving()) return `${ZK_NOT_SERVING}\n`;
   switch (word) {
     case "ruok":
       return "imok";
     case "isro":
-      return "rw";
+      return p.serving() ? "rw" : "null";
     case "srvr":
     case "stat": {
       let s = `Zookeeper version: ${p.version()}\n`;
@@ -172,7 +198,9 @@ export function runFourLetterWord(word: FourLetterWord, p: FourLetterProvider, s
         for (const c of p.connections()) s += `${connectionLine(c, true)}\n`;
         s += "\n";
       }
-      return `${s}${serverStatsText(p)}Node count: ${p.nodeCount()}\n`;
+      s = `${s}${serverStatsText(p)}Node count: ${p.nodeCount()}\n`;
+      const sizes = p.proposalSizes();
+      return sizes === null ? s : `${s}Proposal sizes last/min/max: ${sizes.last}/${sizes.min}/${sizes.max}\n`;
     }
     case "cons": {
       let s = "";
@@ -193,7 +221,8 @@ export function runFourLetterWord(word: FourLetterWord, p: FourLetterProvider, s
         `minSessionTimeout=${c.minSessionTimeoutMs}\n` +
         `maxSessionTimeout=${c.maxSessionTimeoutMs}\n` +
         `clientPortListenBacklog=-1\n` +
-        `serverId=0\n`
+        `serverId=${c.serverId}\n` +
+        (c.quorum === null ? "" : quorumConfText(c.quorum))
       );
     }
     case "envi":
@@ -244,6 +273,21 @@ export function runFourLetterWord(word: FourLetterWord, p: FourLetterProvider, s
     case "dump":
       return dumpText(p);
   }
+}
+
+/** The lines a quorum member adds; the membership's version line ends without a newline, as in ZooKeeper. */
+function quorumConfText(q: QuorumConfView): string {
+  return (
+    `initLimit=${q.initLimitTicks}\n` +
+    `syncLimit=${q.syncLimitTicks}\n` +
+    `electionAlg=3\n` +
+    `electionPort=${q.electionPort}\n` +
+    `quorumPort=${q.quorumPort}\n` +
+    `peerType=0\n` +
+    `membership: \n` +
+    q.members.map((m) => `${m}\n`).join("") +
+    `version=0`
+  );
 }
 
 function dumpText(p: FourLetterProvider): string {

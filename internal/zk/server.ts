@@ -11,7 +11,13 @@ import type { Hono } from "hono";
 import { aclAllows, authUserName, digestId, normalizeRemoteAddress, redactDigests } from "./acl.ts";
 import { zkAdminRoutes } from "./admin-routes.ts";
 import { makeCommandProvider, type ServerInternals } from "./command-provider.ts";
-import { Connection, type ConnectionData } from "./connection.ts";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { assert } from "../runtime/index.ts";
+import { Connection, type ConnectionData, type ConnectionState, type PipelineItem } from "./connection.ts";
+import { Ensemble } from "./ensemble/ensemble.ts";
+import type { EnsembleRequest, Origin } from "./ensemble/entry.ts";
+import type { AppliedRequest } from "./ensemble/replicated-tree.ts";
 import { AddWatchMode, ErrorCode, EventType, KeeperState, LAST_OP_NAMES, OpCode, Perms, WatcherType, Xid } from "./constants.ts";
 import type { DataTree, RequestContext, TxnResult, WatchTrigger } from "./data-tree.ts";
 import {
@@ -40,11 +46,11 @@ import {
 import { noopZkObserver, type ZkObserver } from "./observer.ts";
 import { SessionTracker } from "./session-tracker.ts";
 import { writeResult } from "./replies.ts";
-import { Storage } from "./storage.ts";
+import { Storage, STORAGE_SUBDIR } from "./storage.ts";
 import type { TxnBody } from "./txn.ts";
-import { resolveOptions, type ZkLiteDeps, type ZkLiteOptions, type ZkLiteOptionsInput } from "./types.ts";
+import { resolveOptions, type ZkEnsembleOptions, type ZkLiteDeps, type ZkLiteOptions, type ZkLiteOptionsInput } from "./types.ts";
 import { WatchManager, WatchMode, type Notification } from "./watch-manager.ts";
-import { MULTI_OPS_MAX, prepareWrite } from "./write-request.ts";
+import { isTxnOp, MULTI_OPS_MAX, prepareWrite } from "./write-request.ts";
 
 /** Watches one connection may hold; further registrations are dropped with a warning. */
 export const WATCHES_PER_CONNECTION_MAX = 1_000_000;
@@ -115,11 +121,30 @@ export async function startZkLite(input: ZkLiteOptionsInput, deps: ZkLiteDeps): 
   return server;
 }
 
+/** A request an ensemble member sent through the leader, waiting to apply here. */
+interface InFlight {
+  readonly conn: Connection;
+  readonly item: PipelineItem;
+  readonly opCode: number;
+  readonly xid: number;
+  readonly startMs: number;
+  /** sync's reply carries the path it was given. */
+  readonly syncPath: string | null;
+  /** A new session waiting to commit before its connect response. */
+  readonly session: { readonly timeoutMs: number; readonly password: Uint8Array; readonly readOnly: boolean | null } | null;
+}
+
 class ZkLiteServerImpl implements ZkLiteServer {
   private tree!: DataTree;
-  private storage!: Storage;
-  /** False until the data dir is open: close() after a failed start has nothing to flush. */
-  private storageOpen = false;
+  /** The standalone txn log; null in an ensemble, where the Raft log is the txn log. */
+  private storage: Storage | null = null;
+  /** Set with --peers: requests go through Raft (ensemble/). */
+  private ensemble: Ensemble | null = null;
+  /** Ensemble: requests of this server's clients in flight, by their origin seq. */
+  private readonly inFlight = new Map<number, InFlight>();
+  private nextSeq = 1;
+  /** Ensemble: told apart from answers meant for an earlier run of this server. */
+  private readonly incarnation: number;
   private tracker!: SessionTracker;
   private readonly watches = new WatchManager();
   private readonly conns = new Map<number, Connection>();
@@ -164,21 +189,13 @@ class ZkLiteServerImpl implements ZkLiteServer {
     this.words = enabledWords(options.fourLetterWordWhitelist);
     this.startedMs = deps.clock.monotonicMs();
     this.observer = deps.observer ?? noopZkObserver;
+    this.incarnation = 1 + deps.random.nextInt(0x7ffffffe);
   }
 
   async start(): Promise<void> {
     const { options, deps } = this;
-    const opened = Storage.open(options.dataDir, options.snapshotsRetained, deps.logger, () => deps.clock.monotonicMs());
-    this.tree = opened.tree;
-    this.storage = opened.storage;
-    this.storageOpen = true;
-    this.storage.onDurable = (zxid) => this.release(zxid);
-    this.storage.onFatal = (err) => this.fail(err);
-    deps.logger.info({ ...opened.report, data_dir: options.dataDir }, "zk-lite: recovered data tree");
-    const now = deps.clock.nowMs();
-    this.tracker = new SessionTracker(options.tickTimeMs, now);
-    // Sessions outlive a restart; their clocks start again now, as in ZooKeeper.
-    for (const [id, s] of this.tree.sessions) this.tracker.add(id, s.timeoutMs, now);
+    if (options.ensemble !== null) this.openEnsemble(options.ensemble);
+    else this.openStorage();
     this.listener = Bun.listen<ConnectionData>({
       hostname: options.host,
       port: options.port,
@@ -206,10 +223,62 @@ class ZkLiteServerImpl implements ZkLiteServer {
       this.admin = Bun.serve({ hostname: options.adminHost, port: options.adminPort, fetch: app.fetch });
       this.adminPort = this.admin.port ?? null;
     }
+    this.ensemble?.start();
     this.scheduleExpiry();
     this.containerTimer = setInterval(() => this.sweepContainers(), options.containerCheckIntervalMs);
     this.observer.bind(() => this.stats());
     deps.logger.info({ port: this.port, admin_port: this.adminPort, last_zxid: this.tree.lastZxid, sessions: this.tree.sessions.size }, "zk-lite: serving");
+  }
+
+  private openStorage(): void {
+    const { options, deps } = this;
+    const opened = Storage.open(options.dataDir, options.snapshotsRetained, deps.logger, () => deps.clock.monotonicMs());
+    this.tree = opened.tree;
+    this.storage = opened.storage;
+    this.storage.onDurable = (zxid) => this.release(zxid);
+    this.storage.onFatal = (err) => this.fail(err);
+    deps.logger.info({ ...opened.report, data_dir: options.dataDir }, "zk-lite: recovered data tree");
+    const now = deps.clock.nowMs();
+    this.tracker = new SessionTracker(options.tickTimeMs, now);
+    // Sessions outlive a restart; their clocks start again now, as in ZooKeeper.
+    for (const [id, s] of this.tree.sessions) this.tracker.add(id, s.timeoutMs, now);
+  }
+
+  /** The Raft log replaces the txn log; the tree is the Raft state machine's. */
+  private openEnsemble(e: ZkEnsembleOptions): void {
+    const { options, deps } = this;
+    this.tracker = new SessionTracker(options.tickTimeMs, deps.clock.nowMs(), e.serverId);
+    const self = e.peers[e.serverId - 1]!;
+    this.ensemble = new Ensemble(
+      {
+        peers: e.peers,
+        self,
+        dataDir: options.dataDir,
+        listenHost: options.host,
+        heartbeatIntervalMs: e.heartbeatIntervalMs,
+        electionTimeoutMs: e.electionTimeoutMs,
+        snapshotEntriesMax: options.snapshotEveryTxns,
+        touchIntervalMs: options.tickTimeMs / 2,
+        faultInjection: e.faultInjection,
+      },
+      deps,
+      {
+        applied: (a) => this.onEnsembleApplied(a),
+        restored: () => this.onEnsembleRestored(),
+        servingChanged: (serving) => this.onServingChanged(serving),
+        touched: (ids) => {
+          const nowMs = deps.clock.nowMs();
+          for (const id of ids) this.tracker.touch(id, nowMs);
+        },
+        fatal: (err) => this.fail(err),
+      },
+    );
+    this.tree = this.ensemble.tree();
+    this.resetSessionDeadlines();
+    if (fs.existsSync(path.join(options.dataDir, STORAGE_SUBDIR))) {
+      deps.logger.warn({ data_dir: options.dataDir }, "zk-lite: this data dir holds a standalone server's data, which an ensemble member does not use");
+    }
+    deps.logger.info({ server_id: e.serverId, peers: e.peers.map((p) => `${p.host}:${p.clientPort}:${p.peerPort}`), raft_dir: this.ensemble.raftDir }, "zk-lite: ensemble member");
   }
 
   adminRoutes(): Hono {
@@ -250,14 +319,15 @@ class ZkLiteServerImpl implements ZkLiteServer {
     if (conn.sessionId !== 0n && this.sessionConn.get(conn.sessionId) === conn) this.sessionConn.delete(conn.sessionId);
     this.dirty.delete(conn);
     this.throttled.delete(conn);
+    this.releasePipeline(conn);
   }
 
   private onData(conn: Connection, chunk: Uint8Array): void {
-    if (conn.state !== "new" && conn.state !== "established") return;
+    if (!readable(conn)) return;
     const buf = conn.takeInput(chunk);
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let at = 0;
-    while (buf.length - at >= 4 && (conn.state === "new" || conn.state === "established")) {
+    while (buf.length - at >= 4 && readable(conn)) {
       if (conn.state === "new") {
         const word = fourLetterWordOf(buf, at);
         if (word !== null) {
@@ -314,7 +384,8 @@ class ZkLiteServerImpl implements ZkLiteServer {
   }
 
   private send(o: Outgoing): void {
-    if (this.outHead < this.outQueue.length || o.requiredZxid > this.storage.durableZxid) {
+    // In an ensemble whatever applied is committed, so on disk on a quorum: nothing waits.
+    if (this.outHead < this.outQueue.length || (this.storage !== null && o.requiredZxid > this.storage.durableZxid)) {
       this.outQueue.push(o);
       return;
     }
@@ -335,11 +406,16 @@ class ZkLiteServerImpl implements ZkLiteServer {
       q.splice(0, this.outHead);
       this.outHead = 0;
     }
+    this.maybeResumeReading();
+    this.flushDirty();
+  }
+
+  /** Connections paused for too many outstanding requests read again once half are answered. */
+  private maybeResumeReading(): void {
     if (this.throttled.size > 0 && this.outstanding <= OUTSTANDING_REQUESTS_MAX / 2) {
       for (const c of this.throttled) if (c.state !== "closed" && !c.paused) c.socket.resume();
       this.throttled.clear();
     }
-    this.flushDirty();
   }
 
   private deliver(o: Outgoing): void {
@@ -406,6 +482,16 @@ class ZkLiteServerImpl implements ZkLiteServer {
   private handleFrame(conn: Connection, buf: Uint8Array, start: number, end: number): void {
     conn.packetsReceived++;
     this.packetsReceived++;
+    if (conn.state === "connecting") {
+      // The session is being created through the leader: what the client sends meanwhile waits.
+      const copy = buf.slice(start, end);
+      conn.inOrder(() => this.dispatchFrame(conn, copy, 0, copy.length));
+      return;
+    }
+    this.dispatchFrame(conn, buf, start, end);
+  }
+
+  private dispatchFrame(conn: Connection, buf: Uint8Array, start: number, end: number): void {
     const r = new JuteReader(buf, start, end);
     if (conn.state === "new") {
       try {
@@ -428,10 +514,17 @@ class ZkLiteServerImpl implements ZkLiteServer {
     }
     const startMs = this.deps.clock.monotonicMs();
     this.tracker.touch(conn.sessionId, this.deps.clock.nowMs());
+    this.ensemble?.touch(conn.sessionId);
     this.outstanding++;
     conn.outstanding++;
+    if (this.ensemble !== null) this.handleEnsembleRequest(conn, xid, type, r, startMs);
+    else this.guarded(conn, xid, type, startMs, () => this.handleRequest(conn, xid, type, r, startMs));
+  }
+
+  /** Runs a request's handling; a request that does not decode gets MARSHALLINGERROR, a bug costs its connection. */
+  private guarded(conn: Connection, xid: number, type: number, startMs: number, handle: () => void): void {
     try {
-      this.handleRequest(conn, xid, type, r, startMs);
+      handle();
     } catch (e) {
       if (e instanceof JuteDecodeError) {
         this.reply(conn, type, xid, this.tree.lastZxid, ErrorCode.MARSHALLINGERROR, startMs);
@@ -456,6 +549,12 @@ class ZkLiteServerImpl implements ZkLiteServer {
       return;
     }
     conn.oldClient = req.readOnly === null;
+    if (this.ensemble !== null && !this.ensemble.serving()) {
+      // As a ZooKeeper server that has no leader: the client tries the next server.
+      deps.logger.debug({ conn_id: conn.id, remote: conn.remoteLabel }, "zk-lite: not serving (no ensemble leader), closing the new connection");
+      conn.close();
+      return;
+    }
     if (req.lastZxidSeen > BigInt(this.tree.lastZxid)) {
       deps.logger.info({ conn_id: conn.id, client_zxid: req.lastZxidSeen.toString(16), last_zxid: this.tree.lastZxid.toString(16) }, "zk-lite: refusing session: client has seen a newer zxid");
       conn.close();
@@ -468,6 +567,10 @@ class ZkLiteServerImpl implements ZkLiteServer {
       const sessionId = this.tracker.allocateId();
       const password = new Uint8Array(SESSION_PASSWORD_BYTES);
       for (let i = 0; i < password.length; i++) password[i] = deps.random.nextInt(256);
+      if (this.ensemble !== null) {
+        this.submitCreateSession(conn, sessionId, { timeoutMs, password, readOnly }, startMs);
+        return;
+      }
       this.tracker.add(sessionId, timeoutMs, deps.clock.nowMs());
       this.commit({ type: "createSession", sessionId, timeoutMs, password });
       this.attachSession(conn, sessionId, timeoutMs);
@@ -486,6 +589,7 @@ class ZkLiteServerImpl implements ZkLiteServer {
     const previous = this.sessionConn.get(req.sessionId);
     if (previous !== undefined && previous !== conn) previous.close();
     this.tracker.touch(req.sessionId, deps.clock.nowMs(), timeoutMs);
+    this.ensemble?.touch(req.sessionId);
     this.attachSession(conn, req.sessionId, timeoutMs);
     deps.logger.debug({ session_id: req.sessionId.toString(16), timeout_ms: timeoutMs, remote: conn.remoteLabel }, "zk-lite: session resumed");
     this.sendConnectResponse(conn, { timeoutMs, sessionId: req.sessionId, password: record.password, readOnly }, startMs, false);
@@ -513,9 +617,11 @@ class ZkLiteServerImpl implements ZkLiteServer {
     if (this.failed) throw new CommitError(new Error("zk-lite has failed; no more writes"));
     const txn = { zxid: this.tree.lastZxid + 1, timeMs: this.deps.clock.nowMs(), body };
     let outcome;
+    const storage = this.storage;
+    assert(storage !== null, "commit() is the standalone write path; an ensemble writes through Raft");
     try {
       outcome = this.tree.apply(txn);
-      this.storage.append(txn);
+      storage.append(txn);
     } catch (e) {
       // The tree refused a txn it had validated, or the log refused it: memory and disk may
       // disagree from here on, so the server stops taking requests.
@@ -525,7 +631,7 @@ class ZkLiteServerImpl implements ZkLiteServer {
     this.fireTriggers(outcome.triggers);
     if (++this.txnsSinceSnapshot >= this.options.snapshotEveryTxns) {
       this.txnsSinceSnapshot = 0;
-      this.storage.snapshot(this.tree, this.deps.clock.nowMs());
+      storage.snapshot(this.tree, this.deps.clock.nowMs());
     }
     return { zxid: txn.zxid, result: outcome.result };
   }
@@ -599,17 +705,188 @@ class ZkLiteServerImpl implements ZkLiteServer {
     r.int(); // type, unused
     const scheme = r.stringOrNull() ?? "";
     const auth = r.bufferOrNull() ?? new Uint8Array(0);
+    // The ids change at once, so writes sent after this carry them; the reply keeps its turn
+    // behind writes of this connection still waiting for an ensemble's log.
     if (scheme !== "digest") {
       this.authFailed++;
       this.deps.logger.warn({ conn_id: conn.id, scheme }, "zk-lite: no authentication provider for scheme");
-      this.reply(conn, OpCode.auth, xid, 0, ErrorCode.AUTHFAILED, startMs, undefined, true);
-      conn.state = "closing";
+      conn.inOrder(() => {
+        this.reply(conn, OpCode.auth, xid, 0, ErrorCode.AUTHFAILED, startMs, undefined, true);
+        conn.state = "closing";
+      });
       return;
     }
     const id = digestId(new TextDecoder().decode(auth));
     if (this.options.superDigest !== null && id === this.options.superDigest) conn.authIds.push({ scheme: "super", id: "" });
     if (!conn.authIds.some((a) => a.scheme === "digest" && a.id === id)) conn.authIds.push({ scheme: "digest", id });
-    this.reply(conn, OpCode.auth, xid, 0, ErrorCode.OK, startMs);
+    conn.inOrder(() => this.reply(conn, OpCode.auth, xid, 0, ErrorCode.OK, startMs));
+  }
+
+  // ------------------------------------------------------------ ensemble
+
+  /**
+   * An ensemble member's request: writes, closeSession and sync go through the leader and are
+   * answered when they apply here; everything else is answered from the local tree, after the
+   * connection's earlier writes (so a client reads its own writes).
+   */
+  private handleEnsembleRequest(conn: Connection, xid: number, type: number, r: JuteReader, startMs: number): void {
+    if (isTxnOp(type) || type === OpCode.closeSession || type === OpCode.sync) {
+      this.guarded(conn, xid, type, startMs, () => this.submitClientRequest(conn, xid, type, r, startMs));
+      return;
+    }
+    if (type === OpCode.auth) {
+      this.guarded(conn, xid, type, startMs, () => this.handleAuth(conn, xid, r, startMs));
+      return;
+    }
+    if (conn.pipeline.length === 0) {
+      this.guarded(conn, xid, type, startMs, () => this.handleRequest(conn, xid, type, r, startMs));
+      return;
+    }
+    const copy = new JuteReader(r.bytes.slice(r.offset, r.end));
+    conn.inOrder(() => this.guarded(conn, xid, type, startMs, () => this.handleRequest(conn, xid, type, copy, startMs)));
+  }
+
+  private origin(seq: number): Origin {
+    return { serverId: this.options.ensemble!.serverId, incarnation: this.incarnation, seq };
+  }
+
+  private submitClientRequest(conn: Connection, xid: number, type: number, r: JuteReader, startMs: number): void {
+    const body = r.bytes.slice(r.offset, r.end);
+    const syncPath = type === OpCode.sync ? new JuteReader(body).stringOrNull() : null;
+    const seq = this.nextSeq++;
+    const item = conn.wait(seq);
+    this.inFlight.set(seq, { conn, item, opCode: type, xid, startMs, syncPath, session: null });
+    const request: EnsembleRequest = { kind: "client", origin: this.origin(seq), sessionId: conn.sessionId, authIds: conn.authIds.slice(), opCode: type, body };
+    this.ensemble!.submit(request, () => this.lostRequest(seq));
+  }
+
+  /** A new session is a txn too: the connect response waits until it applies here. */
+  private submitCreateSession(conn: Connection, sessionId: bigint, session: NonNullable<InFlight["session"]>, startMs: number): void {
+    const seq = this.nextSeq++;
+    const item = conn.wait(seq);
+    conn.state = "connecting";
+    this.inFlight.set(seq, { conn, item, opCode: OpCode.createSession, xid: 0, startMs, syncPath: null, session });
+    const request: EnsembleRequest = { kind: "createSession", origin: this.origin(seq), sessionId, timeoutMs: session.timeoutMs, password: session.password };
+    this.ensemble!.submit(request, () => this.lostRequest(seq));
+  }
+
+  /** A request applied here (this server's client's, or anyone's): watches fire, sessions come and go. */
+  private onEnsembleApplied(a: AppliedRequest): void {
+    if (a.bug !== null) this.deps.logger.error({ err: a.bug.stack ?? a.bug.message }, "zk-lite: internal error validating a replicated request; it failed with SYSTEMERROR on every member");
+    if (a.outcome !== null) this.fireTriggers(a.outcome.triggers);
+    const body = a.body;
+    if (body?.type === "createSession") this.tracker.add(body.sessionId, body.timeoutMs, this.deps.clock.nowMs());
+    const origin = a.request.kind === "client" || a.request.kind === "createSession" ? a.request.origin : null;
+    if (origin !== null && origin.serverId === this.options.ensemble!.serverId && origin.incarnation === this.incarnation) this.answer(origin.seq, a);
+    if (body?.type === "closeSession") this.sessionClosed(body.sessionId);
+    this.maybeResumeReading();
+  }
+
+  private answer(seq: number, a: AppliedRequest): void {
+    const f = this.inFlight.get(seq);
+    if (f === undefined) return; // its client went away meanwhile
+    this.inFlight.delete(seq);
+    const conn = f.conn;
+    if (f.session !== null) {
+      const session = f.session;
+      if (a.zxid === null || a.request.kind !== "createSession") {
+        this.dropConnection(conn);
+        return;
+      }
+      const sessionId = a.request.sessionId;
+      f.item.run = () => {
+        this.attachSession(conn, sessionId, session.timeoutMs);
+        this.deps.logger.debug({ session_id: sessionId.toString(16), timeout_ms: session.timeoutMs, remote: conn.remoteLabel }, "zk-lite: session established");
+        this.sendConnectResponse(conn, { timeoutMs: session.timeoutMs, sessionId, password: session.password, readOnly: session.readOnly }, f.startMs, false);
+      };
+    } else {
+      f.item.run = () => this.replyApplied(f, a);
+    }
+    f.item.ready = true;
+    conn.drain();
+  }
+
+  private replyApplied(f: InFlight, a: AppliedRequest): void {
+    const { conn, opCode, xid, startMs } = f;
+    if (opCode === OpCode.sync) {
+      this.reply(conn, opCode, xid, this.tree.lastZxid, ErrorCode.OK, startMs, (w) => w.string(f.syncPath));
+      return;
+    }
+    const result = a.outcome?.result ?? { type: "error", err: ErrorCode.SYSTEMERROR };
+    const zxid = a.zxid ?? this.tree.lastZxid;
+    const err = result.type === "error" ? result.err : ErrorCode.OK;
+    if (opCode === OpCode.closeSession) {
+      if (this.sessionConn.get(conn.sessionId) === conn) this.sessionConn.delete(conn.sessionId);
+      this.reply(conn, opCode, xid, zxid, err, startMs, undefined, true);
+      conn.state = "closing";
+      return;
+    }
+    this.reply(conn, opCode, xid, zxid, err, startMs, (w) => writeResult(w, result));
+  }
+
+  /** A session closed or expired: its connection here (if any, and not the one that closed it) goes. */
+  private sessionClosed(sessionId: bigint): void {
+    this.tracker.remove(sessionId);
+    const conn = this.sessionConn.get(sessionId);
+    if (conn === undefined) return;
+    this.sessionConn.delete(sessionId);
+    if (conn.state !== "established" && conn.state !== "connecting") return;
+    conn.state = "closing";
+    this.releasePipeline(conn);
+    this.send({ conn, bytes: null, requiredZxid: this.tree.lastZxid, closeAfter: true, reply: null });
+  }
+
+  /** The request cannot be answered (no leader, refused, fate unknown): its client reconnects, as from a failed server. */
+  private lostRequest(seq: number): void {
+    const f = this.inFlight.get(seq);
+    if (f === undefined) return;
+    this.deps.logger.info({ conn_id: f.conn.id, session_id: f.conn.sessionId.toString(16), op: f.opCode }, "zk-lite: request could not go through the ensemble leader; closing the connection");
+    this.dropConnection(f.conn);
+  }
+
+  private dropConnection(conn: Connection): void {
+    this.releasePipeline(conn);
+    conn.close();
+  }
+
+  /** Forgets what the connection still waits for; its unanswered requests no longer count as outstanding. */
+  private releasePipeline(conn: Connection): void {
+    if (this.ensemble === null) return;
+    for (const item of conn.pipeline) if (item.seq !== 0) this.inFlight.delete(item.seq);
+    conn.pipeline.length = 0;
+    // Replies go out as soon as they are made in an ensemble, so what is counted is unanswered.
+    this.outstanding -= conn.outstanding;
+    conn.outstanding = 0;
+  }
+
+  /** Lost the leader (or a new term began): every client goes, as from a ZooKeeper server that stops following. */
+  private onServingChanged(serving: boolean): void {
+    if (serving) {
+      this.resetSessionDeadlines();
+      return;
+    }
+    let dropped = 0;
+    for (const conn of Array.from(this.conns.values())) {
+      if (conn.state === "closing" || conn.state === "closed") continue; // four-letter words finishing
+      this.dropConnection(conn);
+      dropped++;
+    }
+    if (dropped > 0) this.deps.logger.info({ connections: dropped }, "zk-lite: closed client connections (no ensemble leader, or a new one)");
+  }
+
+  /** The leader sent a snapshot: watches and sessions here were set against the old tree. */
+  private onEnsembleRestored(): void {
+    if (this.ensemble === null) return; // the first restore, from disk, before anything else exists
+    this.tree = this.ensemble.tree();
+    this.resetSessionDeadlines();
+    this.onServingChanged(false);
+  }
+
+  /** Every session's clock starts again now (a new leader does this, as ZooKeeper's does). */
+  private resetSessionDeadlines(): void {
+    const nowMs = this.deps.clock.nowMs();
+    for (const s of Array.from(this.tracker.all())) if (!this.tree.sessions.has(s.sessionId)) this.tracker.remove(s.sessionId);
+    for (const [id, s] of this.tree.sessions) this.tracker.add(id, s.timeoutMs, nowMs);
   }
 
   // ------------------------------------------------------------ reads
@@ -818,6 +1095,7 @@ class ZkLiteServerImpl implements ZkLiteServer {
       options: this.options,
       tree: this.tree,
       storage: this.storage,
+      ensemble: this.ensemble,
       tracker: this.tracker,
       watches: this.watches,
       conns: this.conns,
@@ -859,6 +1137,10 @@ class ZkLiteServerImpl implements ZkLiteServer {
 
   private expireSessions(): void {
     if (this.failed || this.closed) return;
+    if (this.ensemble !== null) {
+      this.expireEnsembleSessions(this.ensemble);
+      return;
+    }
     const expired = this.tracker.takeExpired(this.deps.clock.nowMs());
     for (const sessionId of expired) {
       this.expiredSessions++;
@@ -875,8 +1157,28 @@ class ZkLiteServerImpl implements ZkLiteServer {
     if (expired.length > 0) this.flushDirty();
   }
 
+  /** Only the leader decides expiry; followers send it their clients' activity. */
+  private expireEnsembleSessions(ensemble: Ensemble): void {
+    if (!ensemble.isLeader() || !ensemble.serving()) return;
+    const nowMs = this.deps.clock.nowMs();
+    for (const sessionId of this.tracker.takeExpired(nowMs)) {
+      this.expiredSessions++;
+      this.deps.logger.info({ session_id: sessionId.toString(16) }, "zk-lite: session expired");
+      ensemble.submit({ kind: "expireSession", sessionId }, () => {
+        // Not committed: expire it again on the next tick, unless the session is gone.
+        const record = this.tree.sessions.get(sessionId);
+        if (record !== undefined) this.tracker.add(sessionId, record.timeoutMs, this.deps.clock.nowMs() - record.timeoutMs);
+      });
+    }
+  }
+
   private sweepContainers(): void {
     if (this.failed || this.closed) return;
+    if (this.ensemble !== null) {
+      if (!this.ensemble.isLeader() || !this.ensemble.serving()) return;
+      for (const path of this.tree.expiryCandidates(this.deps.clock.nowMs())) this.ensemble.submit({ kind: "deleteContainer", path }, () => {});
+      return;
+    }
     for (const path of this.tree.expiryCandidates(this.deps.clock.nowMs())) {
       const body = this.tree.prepareDeleteContainer(path);
       if (body.type === "error") continue;
@@ -904,15 +1206,15 @@ class ZkLiteServerImpl implements ZkLiteServer {
       sessions: this.tracker.size,
       connections: this.conns.size,
       lastZxid: this.tree.lastZxid,
-      durableZxid: this.storage.durableZxid,
+      durableZxid: this.storage?.durableZxid ?? this.tree.lastZxid,
       packetsReceived: this.packetsReceived,
       packetsSent: this.packetsSent,
       outstandingRequests: this.outstanding,
       minLatencyMs: this.latency.min,
       avgLatencyMs: this.latency.avg,
       maxLatencyMs: this.latency.maxMs,
-      fsyncCount: this.storage.fsyncCount,
-      snapshotCount: this.storage.snapshotCount,
+      fsyncCount: this.storage?.fsyncCount ?? this.ensemble?.stats().syncCount ?? 0,
+      snapshotCount: this.storage?.snapshotCount ?? this.ensemble?.stats().snapshotCount ?? 0,
       expiredSessions: this.expiredSessions,
       rejectedConnections: this.rejectedConnections,
       uptimeMs: this.deps.clock.monotonicMs() - this.startedMs,
@@ -926,9 +1228,11 @@ class ZkLiteServerImpl implements ZkLiteServer {
     if (this.containerTimer !== null) clearInterval(this.containerTimer);
     this.listener?.stop(true);
     void this.admin?.stop(true);
-    if (!this.storageOpen) return;
-    await this.storage.close();
-    this.release(this.storage.durableZxid);
+    if (this.ensemble !== null) await this.ensemble.close();
+    else if (this.storage !== null) {
+      await this.storage.close();
+      this.release(this.storage.durableZxid);
+    } else return; // a start that failed before anything was opened
     for (const c of Array.from(this.conns.values())) {
       c.flushOutput();
       c.close();
@@ -952,3 +1256,8 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
+/** States in which a connection's input is still read. */
+function readable(conn: Connection): boolean {
+  const state: ConnectionState = conn.state;
+  return state === "new" || state === "connecting" || state === "established";
+}

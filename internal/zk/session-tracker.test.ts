@@ -42,4 +42,12 @@ describe("session tracker", () => {
     restarted.reserveAbove(b);
     expect(restarted.allocateId()).toBe(b + 1n);
   });
+
+  test("in an ensemble, another server's ids (another top byte) do not move this server's next id", () => {
+    const t = new SessionTracker(2000, 1_700_000_000_000, 2);
+    const a = t.allocateId();
+    expect(a >> 56n).toBe(2n);
+    t.add((3n << 56n) | 5n, 4000, 0); // a session server 3 created, applied here
+    expect(t.allocateId()).toBe(a + 1n);
+  });
 });

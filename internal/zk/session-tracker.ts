@@ -15,12 +15,14 @@ export interface TrackedSession {
 export class SessionTracker {
   private readonly sessions = new Map<bigint, TrackedSession>();
   private nextId: bigint;
+  private readonly serverId: bigint;
 
   constructor(
     private readonly tickTimeMs: number,
     nowMs: number,
     serverId = STANDALONE_SESSION_SERVER_ID,
   ) {
+    this.serverId = BigInt(serverId);
     if (!(tickTimeMs > 0)) throw new Error(`tickTimeMs must be positive, got ${tickTimeMs}`);
     // ZooKeeper: ((time << 24) >>> 8) | (serverId << 56).
     const base = (BigInt(Math.floor(nowMs)) << 24n) & 0xffffffffffffffffn;
@@ -41,8 +43,12 @@ export class SessionTracker {
     return id;
   }
 
-  /** Keeps ids handed out before a restart from being handed out again. */
+  /**
+   * Keeps ids handed out before a restart from being handed out again. Only ids of this server
+   * count: in an ensemble the others' ids (another top byte) are theirs to continue from.
+   */
   reserveAbove(sessionId: bigint): void {
+    if (BigInt.asUintN(64, sessionId) >> 56n !== this.serverId) return;
     if (sessionId >= this.nextId) this.nextId = BigInt.asIntN(64, sessionId + 1n);
   }
 

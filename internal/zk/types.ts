@@ -1,4 +1,5 @@
 import type { Clock, Random } from "../runtime/index.ts";
+import type { Peer } from "./ensemble/peers.ts";
 import type { ZkObserver } from "./observer.ts";
 
 /** The pino-like logger the server writes to: one event per call, fields first. */
@@ -42,7 +43,27 @@ export interface ZkLiteOptions {
   superDigest: string | null;
   /** Total client connections accepted; more are closed at once. Default 60000. */
   connectionsMax: number;
+  /** Replicate through Raft with the other servers of an ensemble (--peers); null: standalone. */
+  ensemble: ZkEnsembleOptions | null;
 }
+
+export interface ZkEnsembleOptions {
+  /** Every server, this one included, in --peers order (the same list on each). */
+  readonly peers: readonly Peer[];
+  /** This server's number: its position in `peers`, from 1. */
+  readonly serverId: number;
+  /** The Raft leader's heartbeat. */
+  readonly heartbeatIntervalMs: number;
+  /** A member hearing nothing from the leader this long (randomized up to twice) starts an election. */
+  readonly electionTimeoutMs: number;
+  /** Tests only: serve the Raft transport's fault hook on the peer port. */
+  readonly faultInjection: boolean;
+}
+
+/** Largest request an ensemble member takes: it must fit in one Raft entry with room to spare. */
+export const ENSEMBLE_JUTE_MAX_BUFFER_BYTES = 3 * 1024 * 1024;
+/** The Raft core's rule: a follower must hear more than two heartbeats per election timeout. */
+export const ELECTION_TIMEOUT_HEARTBEATS_MIN = 3;
 
 export interface ZkLiteDeps {
   clock: Clock;
@@ -65,6 +86,8 @@ export const ZK_LITE_DEFAULTS = {
   containerCheckIntervalMs: 60_000,
   superDigest: null,
   connectionsMax: 60_000,
+  heartbeatIntervalMs: 100,
+  electionTimeoutMs: 1000,
 } as const;
 
 /** Options as a caller may give them: everything but dataDir is optional. */
@@ -90,6 +113,7 @@ export function resolveOptions(input: ZkLiteOptionsInput): ZkLiteOptions {
     containerCheckIntervalMs: input.containerCheckIntervalMs ?? ZK_LITE_DEFAULTS.containerCheckIntervalMs,
     superDigest: input.superDigest ?? ZK_LITE_DEFAULTS.superDigest,
     connectionsMax: input.connectionsMax ?? ZK_LITE_DEFAULTS.connectionsMax,
+    ensemble: input.ensemble ?? null,
   };
   checkOptions(o);
   return o;
@@ -110,6 +134,18 @@ export function checkOptions(o: ZkLiteOptions): void {
   if (o.snapshotsRetained < 1) bad(`snapshotsRetained must be at least 1, got ${o.snapshotsRetained}`);
   if (o.maxClientCnxns < 0) bad(`maxClientCnxns must be >= 0, got ${o.maxClientCnxns}`);
   if (o.dataDir === "") bad("dataDir is required");
+  if (o.ensemble !== null) checkEnsemble(o, o.ensemble, bad);
+}
+
+function checkEnsemble(o: ZkLiteOptions, e: ZkEnsembleOptions, bad: (msg: string) => never): void {
+  const self = e.peers[e.serverId - 1];
+  if (self === undefined || self.serverId !== e.serverId) bad(`ensemble serverId ${e.serverId} is not in the peers list`);
+  if (self.clientPort !== o.port) bad(`this server's peers entry has client port ${self.clientPort}, but it listens on ${o.port}`);
+  if (o.juteMaxBufferBytes > ENSEMBLE_JUTE_MAX_BUFFER_BYTES) bad(`juteMaxBufferBytes must be at most ${ENSEMBLE_JUTE_MAX_BUFFER_BYTES} in an ensemble (a request travels in one Raft entry), got ${o.juteMaxBufferBytes}`);
+  if (!(e.heartbeatIntervalMs >= 4)) bad(`heartbeatIntervalMs must be at least 4, got ${e.heartbeatIntervalMs}`);
+  if (e.electionTimeoutMs < ELECTION_TIMEOUT_HEARTBEATS_MIN * e.heartbeatIntervalMs) {
+    bad(`electionTimeoutMs must be at least ${ELECTION_TIMEOUT_HEARTBEATS_MIN} x heartbeatIntervalMs (${e.heartbeatIntervalMs}), got ${e.electionTimeoutMs}`);
+  }
 }
 
 /** Parses "--4lw_whitelist=srvr,ruok" style values: comma separated, "*" for all. */
