@@ -8,7 +8,7 @@ import type { Clock } from "../runtime/index.ts";
 import type { Connection } from "./connection.ts";
 import { ZK_LITE_FULL_VERSION } from "./constants.ts";
 import type { DataTree } from "./data-tree.ts";
-import type { Ensemble } from "./ensemble/ensemble.ts";
+import type { Ensemble } from "./ensemble/index.ts";
 import { javaDouble, type ConnectionView, type FourLetterProvider, type QuorumConfView, type ServerConfView } from "./four-letter.ts";
 import type { LatencyStats } from "./latency-stats.ts";
 import type { SessionTracker } from "./session-tracker.ts";
@@ -243,6 +243,8 @@ function monitorValues(i: ServerInternals): [string, string | number][] {
   const values: [string, string | number][] = [
     ["version", ZK_LITE_FULL_VERSION],
     ["server_state", serverState(i)],
+    // A quorum member's detailed state (QuorumPeer.getDetailedPeerState): serving means broadcast.
+    ...(i.ensemble === null ? [] : [["peer_state", i.ensemble.isLeader() ? "leading - broadcast" : "following - broadcast"] as [string, string]]),
     ["ephemerals_count", i.tree.ephemeralsCount],
     ["num_alive_connections", i.conns.size],
     ["avg_latency", javaDouble(l.avg)],
@@ -279,11 +281,14 @@ function monitorValues(i: ServerInternals): [string, string | number][] {
   return values;
 }
 
-/** What a quorum member adds; the leader's keys are the ones ZooKeeper's admin guide lists, and 3.8's gauges. */
+/**
+ * What a quorum member adds, as ZooKeeper 3.8's gauges print them (quorum_size everywhere; the
+ * rest on the leader), plus zk_followers, which the admin guide lists and monitoring tools read.
+ */
 function quorumValues(e: Ensemble): [string, string | number][] {
   const st = e.stats();
   const out: [string, string | number][] = [["quorum_size", e.peers().length]];
-  if (!e.isLeader()) return [...out, ["synced_observers", 0]];
+  if (!e.isLeader()) return out;
   return [
     ...out,
     ["followers", st.followers],
@@ -292,6 +297,7 @@ function quorumValues(e: Ensemble): [string, string | number][] {
     ["synced_non_voting_followers", 0],
     ["synced_observers", 0],
     ["pending_syncs", st.pendingSyncs],
+    ["leader_uptime", st.leaderUptimeMs],
     ["last_proposal_size", st.proposalBytes.last],
     ["max_proposal_size", st.proposalBytes.max],
     ["min_proposal_size", st.proposalBytes.min],

@@ -15,9 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { assert } from "../runtime/index.ts";
 import { Connection, type ConnectionData, type ConnectionState, type PipelineItem } from "./connection.ts";
-import { Ensemble } from "./ensemble/ensemble.ts";
-import type { EnsembleRequest, Origin } from "./ensemble/entry.ts";
-import type { AppliedRequest } from "./ensemble/replicated-tree.ts";
+import { Ensemble, type AppliedRequest, type EnsembleRequest, type Origin } from "./ensemble/index.ts";
 import { AddWatchMode, ErrorCode, EventType, KeeperState, LAST_OP_NAMES, OpCode, Perms, WatcherType, Xid } from "./constants.ts";
 import type { DataTree, RequestContext, TxnResult, WatchTrigger } from "./data-tree.ts";
 import {
@@ -227,7 +225,8 @@ class ZkLiteServerImpl implements ZkLiteServer {
     this.scheduleExpiry();
     this.containerTimer = setInterval(() => this.sweepContainers(), options.containerCheckIntervalMs);
     this.observer.bind(() => this.stats());
-    deps.logger.info({ port: this.port, admin_port: this.adminPort, last_zxid: this.tree.lastZxid, sessions: this.tree.sessions.size }, "zk-lite: serving");
+    if (this.ensemble === null) deps.logger.info({ port: this.port, admin_port: this.adminPort, last_zxid: this.tree.lastZxid, sessions: this.tree.sessions.size }, "zk-lite: serving");
+    else deps.logger.info({ port: this.port, admin_port: this.adminPort, peer_port: options.ensemble?.peers[options.ensemble.serverId - 1]?.peerPort }, "zk-lite: listening; clients are served once the ensemble has a leader");
   }
 
   private openStorage(): void {

@@ -1,5 +1,5 @@
 import type { Clock, Random } from "../runtime/index.ts";
-import type { Peer } from "./ensemble/peers.ts";
+import type { Peer } from "./ensemble/index.ts";
 import type { ZkObserver } from "./observer.ts";
 
 /** The pino-like logger the server writes to: one event per call, fields first. */

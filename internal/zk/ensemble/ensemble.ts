@@ -99,6 +99,8 @@ export interface EnsembleStats {
   /** Of those, the ones the leader streams entries to (caught up). */
   readonly syncedFollowers: number;
   readonly pendingSyncs: number;
+  /** Since this member became leader (0 elsewhere). */
+  readonly leaderUptimeMs: number;
   readonly proposalBytes: { readonly last: number; readonly min: number; readonly max: number };
   readonly commitIndex: number;
   readonly appliedIndex: number;
@@ -130,6 +132,7 @@ export class Ensemble {
   private readonly heardMs = new Map<string, number>();
   private readonly lastSendErrorMs = new Map<string, number>();
   private snapshotCount = 0;
+  private leaderSinceMs: number | null = null;
   private closed = false;
 
   constructor(
@@ -250,6 +253,7 @@ export class Ensemble {
       followers,
       syncedFollowers,
       pendingSyncs: this.pendingSyncs,
+      leaderUptimeMs: this.leaderSinceMs === null || status.role !== "leader" ? 0 : Math.round(this.deps.clock.monotonicMs() - this.leaderSinceMs),
       proposalBytes: { ...this.proposalBytes },
       commitIndex: status.commit,
       appliedIndex: status.applied,
@@ -314,6 +318,7 @@ export class Ensemble {
         this.refresh();
         return;
       case "roleChanged":
+        this.leaderSinceMs = event.role === "leader" ? this.deps.clock.monotonicMs() : null;
         this.refresh();
         return;
       case "snapshotTaken":
