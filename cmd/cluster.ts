@@ -44,7 +44,8 @@ async function main(): Promise<void> {
   try {
     services = await startMode({ flags, logger, telemetry, clock: realClock, random: realRandom, ids: realIds }, createModeObservers(telemetry, realClock));
   } catch (error) {
-    logger.error({ err: error }, "start-up failed");
+    // Bad flags are one line naming the flag (DESIGN.md "Errors and limits"), not a log event too.
+    if (!(error instanceof FlagError)) logger.error({ err: error }, "start-up failed");
     console.error(`cluster: ${(error as Error).message}`);
     await logging.close();
     // Flags that are fine alone but not together (--quorum against --masters) fail here, as bad flags.
