@@ -22,6 +22,9 @@ export function createLogMetrics(meter: Meter): LogMetrics {
     description: "Log file rotations.",
     unit: "{rotation}",
   });
+  // Present from the start at 0, as a process without a log directory never rotates: a rate over
+  // it is then 0 rather than no data.
+  rotations.add(0);
   // Built once: this runs for every log line.
   const attributesByLevel = new Map<string, Attributes>(
     levelLabels.map((level) => [level, { level }]),

@@ -51,6 +51,12 @@ describe("metricsText", () => {
     expect(text).toMatch(/^log_rotations_total\{[^}]*\} 1$/m);
   });
 
+  test("log_rotations_total is there at 0 before the first rotation", async () => {
+    // A process without --log_dir never rotates; a rate over an absent series is no data, not 0.
+    const text = await start().metricsText();
+    expect(text).toMatch(/^log_rotations_total\{[^}]*\} 0$/m);
+  });
+
   test("includes the process metrics and the resource as target_info", async () => {
     const telemetry = start();
     // The event-loop delay gauges report nothing until the monitor has taken a sample.

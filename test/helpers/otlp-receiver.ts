@@ -1,5 +1,5 @@
-// An OTLP/HTTP JSON receiver for tests: collects the spans (and counts the metric exports) that
-// cluster processes push to it, decoded into plain objects.
+// An OTLP/HTTP JSON receiver for tests: collects the spans and the metric names (with unit and
+// kind) that cluster processes push to it, decoded into plain objects.
 
 export interface ReceivedSpan {
   service: string;
@@ -40,6 +40,24 @@ interface OtlpSpan {
   events?: Array<{ name: string; attributes?: OtlpAttribute[] }>;
   status?: { code?: number };
 }
+/** A metric as it arrived over OTLP: its OpenTelemetry name, unit and instrument kind. */
+export interface ReceivedMetric {
+  service: string;
+  name: string;
+  unit: string;
+  kind: "counter" | "gauge" | "histogram";
+}
+interface OtlpMetric {
+  name: string;
+  unit?: string;
+  sum?: { isMonotonic?: boolean };
+  gauge?: unknown;
+  histogram?: unknown;
+  exponentialHistogram?: unknown;
+}
+interface OtlpMetrics {
+  resourceMetrics?: Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeMetrics?: Array<{ metrics?: OtlpMetric[] }> }>;
+}
 interface OtlpTraces {
   resourceSpans?: Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: Array<{ spans?: OtlpSpan[] }> }>;
 }
@@ -57,17 +75,25 @@ function attributesOf(list: OtlpAttribute[] | undefined): Record<string, unknown
   return Object.fromEntries((list ?? []).map((a) => [a.key, valueOf(a.value)]));
 }
 
+function kindOf(metric: OtlpMetric): ReceivedMetric["kind"] {
+  if (metric.histogram !== undefined || metric.exponentialHistogram !== undefined) return "histogram";
+  return metric.sum?.isMonotonic === true ? "counter" : "gauge";
+}
+
 export interface OtlpReceiver {
   url: string;
   spans: ReceivedSpan[];
   metricExports: number;
+  /** Each (service, metric name) once, from the first export that held it. */
+  metrics: ReceivedMetric[];
   /** Requests that were not OTLP JSON (protobuf, unknown paths). */
   rejected: string[];
   stop(): Promise<void>;
 }
 
 export function startOtlpReceiver(): OtlpReceiver {
-  const receiver: OtlpReceiver = { url: "", spans: [], metricExports: 0, rejected: [], stop: async () => {} };
+  const receiver: OtlpReceiver = { url: "", spans: [], metricExports: 0, metrics: [], rejected: [], stop: async () => {} };
+  const metricsSeen = new Set<string>();
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -79,7 +105,18 @@ export function startOtlpReceiver(): OtlpReceiver {
       }
       if (path === "/v1/metrics") {
         receiver.metricExports += 1;
-        await request.arrayBuffer();
+        const body = (await request.json()) as OtlpMetrics;
+        for (const resourceMetrics of body.resourceMetrics ?? []) {
+          const service = String(attributesOf(resourceMetrics.resource?.attributes)["service.name"] ?? "");
+          for (const scope of resourceMetrics.scopeMetrics ?? []) {
+            for (const metric of scope.metrics ?? []) {
+              const key = `${service}\u0000${metric.name}`;
+              if (metricsSeen.has(key)) continue;
+              metricsSeen.add(key);
+              receiver.metrics.push({ service, name: metric.name, unit: metric.unit ?? "", kind: kindOf(metric) });
+            }
+          }
+        }
         return Response.json({});
       }
       if (path !== "/v1/traces") {
