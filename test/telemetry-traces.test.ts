@@ -169,18 +169,21 @@ describe("one trace from offer to TASK_RUNNING, and every offer span ends", () =
 });
 
 describe("sampling and the disabled SDK", () => {
-  async function runOneTask(env: Record<string, string>): Promise<void> {
+  /** `acceptHeaders`: sent with the ACCEPT (a caller's traceparent). */
+  async function runOneTask(env: Record<string, string>, acceptHeaders: Record<string, string> = {}): Promise<void> {
     const master = await startTestMaster([], tempDir(), env);
-    await startTestAgent(master.address, [agentResources], tempDir(), env);
+    const agent = await startTestAgent(master.address, [agentResources], tempDir(), env);
     const sub = await rawSubscribe(master.url, frameworkInfo);
     const stopAcks = autoAcknowledge(sub, master.url);
     const offer = await nextOffer(sub, () => true, new Set());
-    expect((await call(sub, master.url, launchBody(offer, "t"))).status).toBe(202);
+    expect((await call(sub, master.url, launchBody(offer, "t"), acceptHeaders)).status).toBe(202);
     await sub.next((e) => e.type === "UPDATE" && e.update.status.state === "TASK_RUNNING");
     const metrics = await (await fetch(`${master.url}/metrics`)).text();
     stopAcks();
     sub.close();
+    // Both stop cleanly, which also flushes their spans.
     expect((await master.proc.stop("SIGTERM")).code).toBe(0);
+    expect((await agent.proc.stop("SIGTERM")).code).toBe(0);
     if (env["OTEL_SDK_DISABLED"] === "true") expect(metrics).toContain("telemetry disabled");
     else expect(metrics).toMatch(/^cluster_offer_ended_total\{[^}]*outcome="accepted"/m);
   }
@@ -193,12 +196,17 @@ describe("sampling and the disabled SDK", () => {
     expect(receiver.spans).toEqual([]);
   });
 
-  test("OTEL_TRACES_SAMPLER=traceidratio with OTEL_TRACES_SAMPLER_ARG=1 samples everything", async () => {
+  test("OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=0: the cluster's own traces dropped, a sampled caller's ACCEPT kept", async () => {
     const receiver = startOtlpReceiver();
     receivers.push(receiver);
-    await runOneTask(otlpEnv(receiver, { OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "1" }));
-    await eventually(() => receiver.spans.some((s) => s.name === "task.start") || undefined, 5_000, "task.start");
-    expect(receiver.spans.some((s) => s.name === "offer")).toBe(true);
+    const env = otlpEnv(receiver, { OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0" });
+    await runOneTask(env, { traceparent: `00-${callerTraceId}-${callerSpanId}-01` });
+    const server = await eventually(() => receiver.spans.find((s) => s.name === "scheduler.accept"), 5_000, "scheduler.accept");
+    expect(server.traceId).toBe(callerTraceId);
+    expect(server.parentSpanId).toBe(callerSpanId);
+    // Root spans (cycles, leadership) fall to the ratio of 0; offers and the launch follow their
+    // cycle, and the agent's task spans follow the launch's unsampled context.
+    expect([...new Set(receiver.spans.map((s) => s.name))]).toEqual(["scheduler.accept"]);
   });
 
   test("OTEL_SDK_DISABLED=true: nothing exported, nothing breaks", async () => {
