@@ -33,7 +33,8 @@ const MAX_TIMEOUT_MS = 20 * TICK_MS;
 const MIN_TIMEOUT_MS = 2 * TICK_MS;
 
 export interface Target {
-  readonly kind: ServerKind;
+  /** "zk-lite-ensemble": a follower of a 3-server zk-lite ensemble (--peers). */
+  readonly kind: ServerKind | "zk-lite-ensemble";
   readonly server: RunningServer;
   /** Starts a separate server of the same kind (the caller stops it). */
   start(o: ServerOptions): Promise<RunningServer>;
@@ -43,6 +44,11 @@ export interface Case {
   readonly name: string;
   readonly timeoutMs?: number;
   readonly needs?: "zkcli" | "c-client";
+  /**
+   * Checks a standalone server's own shape (Mode: standalone, serverId=0, its admin port) or
+   * restarts it on its data dir: not run against an ensemble member (test/zk-peers.test.ts covers those).
+   */
+  readonly standaloneOnly?: boolean;
   run(t: Target): Promise<void>;
 }
 
@@ -704,6 +710,7 @@ export const CASES: Case[] = [
   // ------------------------------------------------------------------ durability
   {
     name: "acknowledged writes survive kill -9 and restart, with zxid and sessions",
+    standaloneOnly: true,
     timeoutMs: 90_000,
     async run(t) {
       const s = await t.start({ tickTimeMs: TICK_MS, admin: false });
@@ -740,6 +747,7 @@ export const CASES: Case[] = [
   // ------------------------------------------------------------------ four-letter words and admin
   {
     name: "ruok, isro, srvr, stat and cons",
+    standaloneOnly: true,
     async run(t) {
       const c = await client(t);
       ok(await c.create(base("4lw")));
@@ -782,6 +790,7 @@ export const CASES: Case[] = [
   },
   {
     name: "mntr: zk_version first, zk_server_state standalone, the usual keys, tab-separated",
+    standaloneOnly: true,
     async run(t) {
       const text = await fourLetterWord(t.server.port, "mntr");
       const lines = text.split("\n");
@@ -819,6 +828,7 @@ export const CASES: Case[] = [
   },
   {
     name: "mntr keys zk-lite prints are keys ZooKeeper prints",
+    standaloneOnly: true,
     async run(t) {
       const keys = (await fourLetterWord(t.server.port, "mntr")).split("\n").filter((l) => l !== "").map((l) => l.split("\t")[0]!);
       expect(keys.filter((k) => !ZOOKEEPER_38_MNTR_KEYS_SAMPLE.has(k) && !/^zk_(avg|min|max|cnt|sum|p50|p95|p99|p999)_/.test(k) && !k.endsWith("_per_namespace"))).toEqual([]);
@@ -826,6 +836,7 @@ export const CASES: Case[] = [
   },
   {
     name: "conf, envi, wchs, wchc, wchp, dirs, crst, srst, gtmk",
+    standaloneOnly: true,
     async run(t) {
       const port = t.server.port;
       const c = await client(t);
@@ -888,6 +899,7 @@ export const CASES: Case[] = [
   },
   {
     name: "a four-letter word off the whitelist gets the whitelist message; srvr is always on",
+    standaloneOnly: true,
     timeoutMs: 60_000,
     async run(t) {
       const s = await t.start({ tickTimeMs: TICK_MS, admin: false });
@@ -909,6 +921,7 @@ export const CASES: Case[] = [
   },
   {
     name: "admin server: /commands and the JSON of ruok, srvr, mntr, conf, cons, envi, wchs, dirs, isro",
+    standaloneOnly: true,
     async run(t) {
       const c = await client(t);
       ok(await c.getData("/zookeeper", true));
@@ -1266,7 +1279,8 @@ function nzcCall2<A, B>(f: (cb: (e: Error | null, a: A, b: B) => void) => void):
   return new Promise((resolve, reject) => f((e, a, b) => (e ? reject(e) : resolve([a, b]))));
 }
 
-export function caseEnabled(c: Case): boolean {
+export function caseEnabled(c: Case, kind: Target["kind"] = "zk-lite"): boolean {
+  if (c.standaloneOnly === true && kind === "zk-lite-ensemble") return false;
   if (c.needs === "zkcli") return zkCliInstalled();
   if (c.needs === "c-client") return cClientAvailable();
   return true;
