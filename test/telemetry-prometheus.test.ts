@@ -2,7 +2,8 @@
 // schedule, an agent running tasks, a framework accepting and declining, cron running a job —
 // checked by Debian's Prometheus tools: `promtool check metrics` on every mode's /metrics, every
 // dashboard expression parses (`promtool check rules`) and names only metrics the cluster exports
-// (so no panel is silently blank), and a real Prometheus server scrapes the cluster and answers
+// (so no panel is silently blank), and a real Prometheus server, started with the scrape config we
+// ship (observability/prometheus/prometheus.yml, targets replaced), scrapes the cluster and answers
 // offer queries and every dashboard expression.
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
@@ -12,10 +13,21 @@ import { buildDashboard, dashboardExpressions, variableQueries } from "../observ
 import { dashboards } from "../observability/grafana/dashboards.ts";
 import { dashboardFiles, dashboardsDir } from "../observability/grafana/generate.ts";
 import { familyCandidates, interpolateGrafanaVariables, metricNames } from "../observability/grafana/promql.ts";
+import { flagTable, type Mode } from "../internal/flags/index.ts";
 import { cleanupAll, startCluster, tempDir, type RunningCluster } from "./helpers/cluster.ts";
 import { CronApi, startTestCron } from "./helpers/cron-cluster.ts";
 import { commandTask, eventually, startTestAgent, startTestMaster, TestFramework } from "./helpers/e2e.ts";
-import { exposedFamilies, prometheusInstalled, promtoolCheckExpressions, promtoolCheckMetrics, startPrometheus, type PrometheusServer } from "./helpers/prometheus.ts";
+import {
+  exposedFamilies,
+  prometheusInstalled,
+  promtoolCheckConfig,
+  promtoolCheckExpressions,
+  promtoolCheckMetrics,
+  shippedScrapeConfigPath,
+  shippedScrapeJobs,
+  startPrometheus,
+  type PrometheusServer,
+} from "./helpers/prometheus.ts";
 
 setDefaultTimeout(120_000);
 const telemetryOn = { OTEL_SDK_DISABLED: "false" };
@@ -161,6 +173,19 @@ describe("dashboards", () => {
       for (const name of used) if (!familyCandidates(name).some((family) => families.has(family))) missing.push(`${spec.uid}: ${name}`);
     }
     expect(missing).toEqual([]);
+  });
+});
+
+describe.skipIf(!installed)("observability/prometheus/prometheus.yml", () => {
+  test("is valid (promtool check config) and scrapes every mode at its default port", () => {
+    expect(promtoolCheckConfig(shippedScrapeConfigPath).ok).toBe(true);
+    const port = (mode: Mode, flag: string) => flagTable(mode).find((f) => f.name === flag)?.default;
+    expect(Object.fromEntries(shippedScrapeJobs())).toEqual({
+      "cluster-master": [`localhost:${port("master", "port")}`],
+      "cluster-agent": [`localhost:${port("agent", "port")}`],
+      "cluster-zk-lite": [`localhost:${port("zk-lite", "admin_port")}`],
+      "cluster-cron": [`localhost:${port("cron", "port")}`],
+    });
   });
 });
 
