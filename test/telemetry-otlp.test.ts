@@ -109,6 +109,28 @@ test("spans and metrics reach an OTLP/HTTP receiver as JSON on shutdown", async 
   expect(stringAttribute(metricResource, "service.name")).toBe("cluster-test");
 });
 
+test("a burst of spans beyond the SDK's default queue of 2,048 all arrive (every offer of a large cycle ending at once)", async () => {
+  const receiver = startReceiver();
+  const errors: Error[] = [];
+  const telemetry = setupTelemetry({
+    mode: "test",
+    instanceId: "otlp-burst",
+    version: "1.2.3",
+    env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces` },
+    onError: (error) => errors.push(error),
+  });
+  const burst = 10_000;
+  for (let i = 0; i < burst; i++) telemetry.tracer.startSpan("offer").end();
+  await telemetry.forceFlush();
+  await telemetry.shutdown();
+  expect(errors).toEqual([]);
+  const spans = receiver.received
+    .filter((r) => r.path === "/v1/traces")
+    .flatMap((r) => (r.body as OtlpExport).resourceSpans ?? [])
+    .flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
+  expect(spans.length).toBe(burst);
+});
+
 test("with OTEL_SDK_DISABLED=true nothing arrives", async () => {
   const receiver = startReceiver();
   const telemetry = setupTelemetry({

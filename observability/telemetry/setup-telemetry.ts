@@ -95,7 +95,7 @@ function enabledTelemetry(
   const spanProcessors =
     env.tracesUrl === undefined
       ? []
-      : [new BatchSpanProcessor(new OTLPTraceExporter({ url: env.tracesUrl }))];
+      : [new BatchSpanProcessor(new OTLPTraceExporter({ url: env.tracesUrl }), { maxQueueSize: env.spanQueueSize })];
   // Without an endpoint spans are still created, so trace ids reach the logs and the agents.
   const tracerProvider = new BasicTracerProvider({ resource, spanProcessors });
   const pullReader = new PullMetricReader();

@@ -4,6 +4,7 @@ import {
   metricExportTimeoutMsDefault,
   parseResourceAttributes,
   readTelemetryEnv,
+  spanQueueSizeDefault,
 } from "./telemetry-env.ts";
 
 describe("readTelemetryEnv", () => {
@@ -15,6 +16,7 @@ describe("readTelemetryEnv", () => {
       metricsUrl: undefined,
       metricExportIntervalMs: metricExportIntervalMsDefault,
       metricExportTimeoutMs: metricExportTimeoutMsDefault,
+      spanQueueSize: spanQueueSizeDefault,
       resourceAttributes: {},
       warnings: [],
     });
@@ -75,6 +77,14 @@ describe("readTelemetryEnv", () => {
     const bad = readTelemetryEnv({ OTEL_METRIC_EXPORT_INTERVAL: "5s" });
     expect(bad.metricExportIntervalMs).toBe(metricExportIntervalMsDefault);
     expect(bad.warnings).toHaveLength(1);
+  });
+
+  test("OTEL_BSP_MAX_QUEUE_SIZE overrides our span queue default; a bad one is a warning", () => {
+    expect(spanQueueSizeDefault).toBeGreaterThan(2048);
+    expect(readTelemetryEnv({ OTEL_BSP_MAX_QUEUE_SIZE: "100" }).spanQueueSize).toBe(100);
+    const bad = readTelemetryEnv({ OTEL_BSP_MAX_QUEUE_SIZE: "lots" });
+    expect(bad.spanQueueSize).toBe(spanQueueSizeDefault);
+    expect(bad.warnings).toEqual([`OTEL_BSP_MAX_QUEUE_SIZE=lots is not an integer >= 1; using ${spanQueueSizeDefault}`]);
   });
 
   test("OTEL_SERVICE_NAME beats service.name in OTEL_RESOURCE_ATTRIBUTES", () => {

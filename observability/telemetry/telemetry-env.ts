@@ -1,7 +1,8 @@
 // Reads the standard OTEL_* variables that decide *whether* and *where* telemetry goes, from the
 // env object the caller passes in (so tests and the simulator can inject one). Variables that only
 // tune *how* the SDK behaves (sampler, headers, compression, timeouts, batch sizes, limits,
-// temporality, certificates) are left to the SDK, which reads them from process.env itself.
+// temporality, certificates) are left to the SDK, which reads them from process.env itself; the
+// one exception is the span queue (OTEL_BSP_MAX_QUEUE_SIZE), whose default we raise.
 
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 
@@ -16,6 +17,8 @@ export interface TelemetryEnv {
   metricsUrl: string | undefined;
   metricExportIntervalMs: number;
   metricExportTimeoutMs: number;
+  /** Ended spans the batch processor holds before it drops new ones (OTEL_BSP_MAX_QUEUE_SIZE). */
+  spanQueueSize: number;
   /** From OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME on top; they override our defaults. */
   resourceAttributes: Record<string, string>;
   /** Settings we could not honour, as sentences for the caller to log. */
@@ -27,6 +30,14 @@ export const metricExportIntervalMsDefault = 60_000;
 export const metricExportTimeoutMsDefault = 30_000;
 // An interval below this would make the periodic reader a busy loop; treat it as an operator error.
 export const metricExportIntervalMsMin = 100;
+/**
+ * Our default for OTEL_BSP_MAX_QUEUE_SIZE. The SDK's 2,048 is fewer than the offers a master has
+ * outstanding on a large cluster (about one per agent), and they can all end in one turn of the
+ * event loop (the master steps down, a framework declines everything, an agent is lost), before
+ * any export can drain the queue: past the queue, spans are dropped. At roughly 1 KiB per offer
+ * span this is at most ~32 MiB, held only until the next export.
+ */
+export const spanQueueSizeDefault = 32_768;
 // The spec limits each key and value of OTEL_RESOURCE_ATTRIBUTES to 255 characters.
 export const resourceAttributeCharsMax = 255;
 
@@ -50,6 +61,7 @@ export function readTelemetryEnv(env: EnvLike): TelemetryEnv {
     envPositiveInt(env, "OTEL_METRIC_EXPORT_TIMEOUT", metricExportTimeoutMsDefault, 1, warnings),
     metricExportIntervalMs,
   );
+  const spanQueueSize = envPositiveInt(env, "OTEL_BSP_MAX_QUEUE_SIZE", spanQueueSizeDefault, 1, warnings);
   const resourceAttributes = parseResourceAttributes(
     envString(env, "OTEL_RESOURCE_ATTRIBUTES") ?? "",
     warnings,
@@ -62,6 +74,7 @@ export function readTelemetryEnv(env: EnvLike): TelemetryEnv {
     metricsUrl,
     metricExportIntervalMs,
     metricExportTimeoutMs,
+    spanQueueSize,
     resourceAttributes,
     warnings,
   };
