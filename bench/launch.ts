@@ -28,6 +28,14 @@ async function rssMiB(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+// CPU seconds a process used itself and through its reaped children (/proc/<pid>/stat fields 14-17).
+async function cpuSeconds(pid: number): Promise<{ own: number; children: number }> {
+  const stat = await Bun.file(`/proc/${pid}/stat`).text();
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+  const ticks = 100;
+  return { own: (fields[11]! + fields[12]!) / ticks, children: (fields[13]! + fields[14]!) / ticks };
+}
+
 async function main(): Promise<void> {
   const master = await startTestMaster(["--allocation_interval=50ms", "--quiet"]);
   const agents = [];
@@ -60,6 +68,9 @@ async function main(): Promise<void> {
     launched += count;
     framework.client.launch([offer.id], tasks, { refuse_seconds: 0.05 }).catch((error) => console.error(`launch failed: ${error}`));
   };
+  const pids = [["master", master.proc.child.pid!] as const, ...agents.map((a, i) => [`agent${i}`, a.proc.child.pid!] as const)];
+  const cpuBefore = await Promise.all(pids.map(([, pid]) => cpuSeconds(pid)));
+  const selfBefore = process.cpuUsage();
   let seen = 0;
   const pump = setInterval(() => {
     for (; seen < framework.events.length; seen++) {
@@ -71,9 +82,15 @@ async function main(): Promise<void> {
   await done;
   const elapsedS = (performance.now() - firstAcceptMs) / 1000;
   clearInterval(pump);
+  const cpuAfter = await Promise.all(pids.map(([, pid]) => cpuSeconds(pid)));
+  const self = process.cpuUsage(selfBefore);
+  const perTask = (seconds: number): string => `${((seconds * 1000) / tasksTotal).toFixed(2)} ms`;
+  const rows = pids.map(([name], i) => `${name} ${perTask(cpuAfter[i]!.own - cpuBefore[i]!.own)} (+${perTask(cpuAfter[i]!.children - cpuBefore[i]!.children)} in reaped tasks)`);
+  rows.push(`framework ${perTask((self.user + self.system) / 1e6)}`);
   latenciesMs.sort((a, b) => a - b);
   console.log(`launch ${tasksTotal} x true on ${agentsCount} agent(s), isolation=${isolation}: ${(tasksTotal / elapsedS).toFixed(0)} tasks/s (ACCEPT to TASK_FINISHED, ${elapsedS.toFixed(2)} s; target >= 300/s)`);
   console.log(`status update delivery (agent timestamp to framework): p50 ${percentile(latenciesMs, 0.5).toFixed(1)} ms, p99 ${percentile(latenciesMs, 0.99).toFixed(1)} ms over ${latenciesMs.length} updates`);
+  console.log(`cpu per launched task: ${rows.join(", ")}`);
   if (sleepers > 0) await measureSleepers(framework, agents[0]!.proc.child.pid!, master.url);
   await framework.close();
   cleanupAll();

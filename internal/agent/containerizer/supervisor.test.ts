@@ -44,7 +44,7 @@ test("a user switch goes through setpriv with numeric ids", () => {
 });
 
 test("supervisor arguments: meta dir, procs files with their count, sandbox, chain", () => {
-  expect(buildSupervisorArgs({ containerMetaDir: "/m/c", procsFiles: ["/cg/a", "/cg/b"], sandboxDir: "/s", chain: ["x", "y"] })).toEqual(["/m/c", "2", "/cg/a", "/cg/b", "/s", "x", "y"]);
+  expect(buildSupervisorArgs({ containerMetaFile: "/m/c", procsFiles: ["/cg/a", "/cg/b"], sandboxDir: "/s", chain: ["x", "y"] })).toEqual(["/m/c", "2", "/cg/a", "/cg/b", "/s", "x", "y"]);
 });
 
 test("the script parses in dash and names no tool (they come as arguments)", () => {
@@ -58,17 +58,19 @@ test("the script parses in dash and names no tool (they come as arguments)", () 
 test("the task is a subshell of the supervisor: its own pid and the supervisor's in pids, default signals, status after trapped signals", async () => {
   const dir = mkdtempSync(join(tmpdir(), "supervisor-"));
   try {
-    const args = buildSupervisorArgs({ containerMetaDir: dir, procsFiles: [], sandboxDir: dir, chain: ["/usr/bin/setsid", "/bin/sh", "-c", "grep SigIgn /proc/$$/status > out; sleep 0.3; exit 7"] });
+    const metaFile = join(dir, "meta");
+    const args = buildSupervisorArgs({ containerMetaFile: metaFile, procsFiles: [], sandboxDir: dir, chain: ["/usr/bin/setsid", "/bin/sh", "-c", "grep SigIgn /proc/$$/status > out; sleep 0.3; exit 7"] });
     const child = Bun.spawn({ cmd: ["/bin/sh", "-c", supervisorScript(), "sup", ...args], env: { PATH: "/usr/bin:/bin" }, stdio: ["ignore", "inherit", "inherit"], detached: true });
     while (!existsSync(join(dir, "out"))) await Bun.sleep(5);
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.kill(child.pid, signal);
     await child.exited;
-    const [pidsLine, status] = readFileSync(join(dir, "pids"), "utf8").trim().split("\n");
-    const [taskPid, supervisorPid] = pidsLine!.split(" ").map(Number);
-    expect(supervisorPid).toBe(child.pid);
-    expect(taskPid).not.toBe(child.pid);
+    const [pidsLine, status] = readFileSync(metaFile, "utf8").trim().split("\n");
+    const [word, taskPid, supervisorPid] = pidsLine!.split(" ");
+    expect(word).toBe("pids");
+    expect(Number(supervisorPid)).toBe(child.pid);
+    expect(Number(taskPid)).not.toBe(child.pid);
     expect(readFileSync(join(dir, "out"), "utf8")).toBe("SigIgn:\t0000000000000000\n");
-    expect(status).toBe("7");
+    expect(status).toBe("exit 7");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

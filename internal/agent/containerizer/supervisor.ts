@@ -24,12 +24,12 @@ export interface SupervisorTools {
 const scriptVariableNames = ["IFS", "m", "n", "p", "s"] as const;
 
 /**
- * `$1` is the container's meta dir, `$2` the number of cgroup procs files that follow, then the
+ * `$1` is the container's meta file (meta.ts), `$2` the number of cgroup procs files that follow, then the
  * sandbox, then the argv to exec (setsid first). The supervisor forks the task as a foreground
  * subshell (a fork of dash, no exec) and waits for it; the subshell joins the cgroups by writing
  * 0 (the writer itself) to each procs file, learns its own pid from /proc/self, enters the
- * sandbox, records "<task pid> <supervisor pid>" in `pids` and execs setsid, which makes it a
- * session and group leader before it execs the command. `pids` is written before setsid has run:
+ * sandbox, appends "pids <task pid> <supervisor pid>" to the meta file and execs setsid, which makes it a
+ * session and group leader before it execs the command. The pids line is written before setsid has run:
  * launch() waits until the task leads its session (or is gone) before it trusts the pid, so an
  * immediate kill still reaches the whole group, everything the command forks is born inside the
  * cgroups, and no extra shell is exec'd for the bookkeeping.
@@ -51,13 +51,13 @@ export function supervisorScript(): string {
     "  p=${PWD##*/}",
     '  cd "$1" || exit 125; shift',
     "  unset OLDPWD",
-    '  echo "$p $$" > "$m/pids" || exit 125',
+    '  echo "pids $p $$" >> "$m" || exit 125',
     '  exec "$@"',
     ")",
     "s=$?",
-    // One write(2) of a newline-terminated line, appended after the pids line: a reader that sees
-    // the newline sees all of it, which is what tmp + mv would give, without forking mv.
-    'echo "$s" >> "$m/pids"',
+    // One write(2) of a newline-terminated line: a reader that sees the newline sees all of it,
+    // which is what tmp + mv would give, without forking mv or making an inode.
+    'echo "exit $s" >> "$m"',
   ].join("\n");
 }
 
@@ -132,12 +132,12 @@ function commandArgv(command: CommandInfo, tools: SupervisorTools): string[] {
   return [tools.perl, "-e", perlExec, value, argv0, ...args.slice(1)];
 }
 
-/** Everything after the script: meta dir, procs files with their count, sandbox, then the argv to exec. */
+/** Everything after the script: meta file, procs files with their count, sandbox, then the argv to exec. */
 export function buildSupervisorArgs(input: {
-  containerMetaDir: string;
+  containerMetaFile: string;
   procsFiles: readonly string[];
   sandboxDir: string;
   chain: readonly string[];
 }): string[] {
-  return [input.containerMetaDir, String(input.procsFiles.length), ...input.procsFiles, input.sandboxDir, ...input.chain];
+  return [input.containerMetaFile, String(input.procsFiles.length), ...input.procsFiles, input.sandboxDir, ...input.chain];
 }
