@@ -218,13 +218,14 @@ for (const suite of suites) {
       expect(await h.containerizer.usage("busy")).toBeUndefined();
     }, slowMs);
 
-    test("cleanup removes the meta file and anything the task left behind", async () => {
+    test("cleanup kills anything the task left behind; the record and the sandbox stay for the GC", async () => {
       const h = await setup(suite.options);
       await h.launch("done", "echo done");
       await h.termination("done");
       expect(readFileSync(join(h.metaDir, "containers", "done"), "utf8")).toMatch(/^launch \{.*\}\npids \d+ \d+\nexit 0\n$/);
       await h.containerizer.cleanup("done");
-      expect(existsSync(join(h.metaDir, "containers", "done"))).toBe(false);
+      expect(h.containerizer.recordPath("done")).toBe(join(h.metaDir, "containers", "done"));
+      expect(existsSync(join(h.metaDir, "containers", "done"))).toBe(true);
       expect(existsSync(join(h.sandbox("done"), "stdout"))).toBe(true); // the sandbox stays for GC
     });
   });
@@ -310,7 +311,7 @@ describe("containerizer (posix only)", () => {
     expect(byId.get("rebooted")?.message).toContain("the host rebooted");
     expect(byId.get("unknown")?.message).toContain("no record");
     await h.containerizer.cleanup("half");
-    expect(existsSync(join(h.metaDir, "containers", "half"))).toBe(false);
+    expect(existsSync(h.containerizer.recordPath("half"))).toBe(true); // for the GC
   });
 
   test("isolation auto without usable cgroups runs posix and says why once", async () => {

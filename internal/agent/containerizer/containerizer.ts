@@ -485,8 +485,13 @@ class SupervisedContainerizer implements Containerizer {
       await killCgroup(cgroup);
       await removeContainerCgroup(cgroup);
     }
-    await meta.removeAsync();
+    // The record stays for the GC: removing it now would free an inode per task in the middle of
+    // a burst of launches, each one making the next allocations slower (meta.ts).
     this.containers.delete(containerId);
+  }
+
+  recordPath(containerId: string): string {
+    return new ContainerMeta(this.o.metaDir, containerId).path;
   }
 
   onTermination(listener: (termination: ContainerTermination) => void): void {
