@@ -2,8 +2,18 @@
 // machine (target 300/s with 4 agents), plus status update delivery latency (agent timestamp to
 // the framework) and agent memory with many running `sleep` tasks.
 //
-// Run: ./node_modules/.bin/bun bench/launch.ts [--agents=4] [--tasks=2000] [--isolation=posix|cgroups] [--sleepers=1000]
+// Run: ./node_modules/.bin/bun bench/launch.ts [--agents=4] [--tasks=2000] [--isolation=posix|cgroups] [--sleepers=1000] [--work_root=/]
+//
+// Where the agents' work dirs go matters on this machine: its ext4 has no journal, and there each
+// inode allocation skips, one by one, the inodes of its block group freed in the last minute or
+// more. /tmp's block group carries the churn of every test run on the machine (thousands of temp
+// dirs a minute), which made each sandbox cost milliseconds of kernel CPU there. An agent's
+// work_dir is a tree of its own, so by default each agent gets a fresh top-level directory
+// (/cluster-bench-XXXXXX; the Orlov allocator spreads top-level directories over block groups);
+// --work_root=/tmp shows the other case.
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { cleanupAll } from "../test/helpers/cluster.ts";
 import { commandTask, startTestAgent, startTestMaster, TestFramework } from "../test/helpers/e2e.ts";
 import type { Offer, SchedulerEvent } from "../internal/wire/index.ts";
@@ -17,7 +27,10 @@ const agentsCount = Number(arg("agents", "4"));
 const tasksTotal = Number(arg("tasks", "2000"));
 const isolation = arg("isolation", "posix");
 const sleepers = Number(arg("sleepers", "0"));
+const workRoot = arg("work_root", "/");
 const taskResources = "cpus:0.01;mem:1";
+// The test helpers retry unacknowledged updates after 500 ms; the product (like Mesos) after 10 s.
+const productionRetries = ["--status_update_retry_interval_min=10secs", "--status_update_retry_interval_max=10mins"];
 
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
@@ -28,11 +41,22 @@ async function rssMiB(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+// CPU seconds a process used itself and through its reaped children (/proc/<pid>/stat fields 14-17).
+async function cpuSeconds(pid: number): Promise<{ own: number; children: number }> {
+  const stat = await Bun.file(`/proc/${pid}/stat`).text();
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+  const ticks = 100;
+  return { own: (fields[11]! + fields[12]!) / ticks, children: (fields[13]! + fields[14]!) / ticks };
+}
+
 async function main(): Promise<void> {
   const master = await startTestMaster(["--allocation_interval=50ms", "--quiet"]);
   const agents = [];
+  const workDirs: string[] = [];
   for (let i = 0; i < agentsCount; i++) {
-    agents.push(await startTestAgent(master.address, [`--resources=cpus:32;mem:65536`, `--isolation=${isolation}`, `--cgroups_root=cluster-bench-${process.pid}-${i}`, "--quiet"]));
+    const workDir = mkdtempSync(join(workRoot, "cluster-bench-"));
+    workDirs.push(workDir);
+    agents.push(await startTestAgent(master.address, [`--resources=cpus:32;mem:65536`, `--isolation=${isolation}`, ...productionRetries, `--cgroups_root=cluster-bench-${process.pid}-${i}`, "--quiet"], workDir));
   }
   const framework = new TestFramework([master.address], { name: "bench" });
   await framework.subscribe();
@@ -60,6 +84,9 @@ async function main(): Promise<void> {
     launched += count;
     framework.client.launch([offer.id], tasks, { refuse_seconds: 0.05 }).catch((error) => console.error(`launch failed: ${error}`));
   };
+  const pids = [["master", master.proc.child.pid!] as const, ...agents.map((a, i) => [`agent${i}`, a.proc.child.pid!] as const)];
+  const cpuBefore = await Promise.all(pids.map(([, pid]) => cpuSeconds(pid)));
+  const selfBefore = process.cpuUsage();
   let seen = 0;
   const pump = setInterval(() => {
     for (; seen < framework.events.length; seen++) {
@@ -71,12 +98,19 @@ async function main(): Promise<void> {
   await done;
   const elapsedS = (performance.now() - firstAcceptMs) / 1000;
   clearInterval(pump);
+  const cpuAfter = await Promise.all(pids.map(([, pid]) => cpuSeconds(pid)));
+  const self = process.cpuUsage(selfBefore);
+  const perTask = (seconds: number): string => `${((seconds * 1000) / tasksTotal).toFixed(2)} ms`;
+  const rows = pids.map(([name], i) => `${name} ${perTask(cpuAfter[i]!.own - cpuBefore[i]!.own)} (+${perTask(cpuAfter[i]!.children - cpuBefore[i]!.children)} in reaped tasks)`);
+  rows.push(`framework ${perTask((self.user + self.system) / 1e6)}`);
   latenciesMs.sort((a, b) => a - b);
-  console.log(`launch ${tasksTotal} x true on ${agentsCount} agent(s), isolation=${isolation}: ${(tasksTotal / elapsedS).toFixed(0)} tasks/s (ACCEPT to TASK_FINISHED, ${elapsedS.toFixed(2)} s; target >= 300/s)`);
+  console.log(`launch ${tasksTotal} x true on ${agentsCount} agent(s), isolation=${isolation}, work dirs in ${workRoot}: ${(tasksTotal / elapsedS).toFixed(0)} tasks/s (ACCEPT to TASK_FINISHED, ${elapsedS.toFixed(2)} s; target >= 300/s)`);
   console.log(`status update delivery (agent timestamp to framework): p50 ${percentile(latenciesMs, 0.5).toFixed(1)} ms, p99 ${percentile(latenciesMs, 0.99).toFixed(1)} ms over ${latenciesMs.length} updates`);
+  console.log(`cpu per launched task: ${rows.join(", ")}`);
   if (sleepers > 0) await measureSleepers(framework, agents[0]!.proc.child.pid!, master.url);
   await framework.close();
   cleanupAll();
+  for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
 }
 
 async function measureSleepers(framework: TestFramework, agentPid: number, masterUrl: string): Promise<void> {

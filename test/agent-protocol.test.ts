@@ -355,8 +355,10 @@ describe("command tasks", () => {
     m.runTasks("fw", [commandTask("short", "echo bye")]);
     const finished = await m.waitForUpdate("short", "TASK_FINISHED");
     const sandbox = join(workDir, "slaves/agent-GC/frameworks/fw/executors/short/runs", finished.status.container_status!.container_id!.value);
-    const meta = join(workDir, "meta/slaves/agent-GC/frameworks/fw/executors/short/runs", finished.status.container_status!.container_id!.value);
-    await eventually("sandbox and meta run removed", () => !existsSync(sandbox) && !existsSync(meta));
+    const containerId = finished.status.container_status!.container_id!.value;
+    const meta = join(workDir, "meta/slaves/agent-GC/frameworks/fw/executors/short/runs", containerId);
+    const record = join(workDir, "meta/containers", containerId);
+    await eventually("sandbox, meta run and container record removed", () => !existsSync(sandbox) && !existsSync(meta) && !existsSync(record));
   });
 
   test.skipIf(!cgroupsV1MemoryWritable())("over its memory limit: TASK_FAILED with REASON_CONTAINER_LIMITATION_MEMORY", async () => {

@@ -512,8 +512,11 @@ export class TaskManager {
     });
   }
 
+  /** The run's sandbox and, once launched, the container's record: what the GC removes after the task. */
   private runPaths(record: TaskRecord): string[] {
-    return [record.checkpoint.runSandboxDir].filter((path) => path !== "");
+    const paths = [record.checkpoint.runSandboxDir].filter((path) => path !== "");
+    if (record.checkpoint.launched) paths.push(this.deps.containerizer.recordPath(record.checkpoint.containerId));
+    return paths;
   }
 
   /** SHUTDOWN_FRAMEWORK: kill its tasks and stop sending its updates (no one will acknowledge them). */
@@ -546,13 +549,13 @@ export class TaskManager {
     if (records.some((record) => record.phase !== "terminated")) return;
     const sandboxes = new Set<string>();
     for (const record of records) {
-      sandboxes.add(record.checkpoint.runSandboxDir);
+      for (const path of this.runPaths(record)) sandboxes.add(path);
       this.forget(record);
     }
     rmSync(frameworkMetaDir(this.deps.workDir, framework.agentId, frameworkId), { recursive: true, force: true });
     this.frameworks.delete(frameworkId);
     this.completedFrameworks.push(framework);
-    this.deps.scheduleGc([...sandboxes].filter((path) => path !== ""));
+    this.deps.scheduleGc([...sandboxes]);
     this.deps.logger.info({ framework_id: frameworkId, tasks: records.length }, "framework removed");
   }
 

@@ -218,13 +218,14 @@ for (const suite of suites) {
       expect(await h.containerizer.usage("busy")).toBeUndefined();
     }, slowMs);
 
-    test("cleanup removes the meta dir and anything the task left behind", async () => {
+    test("cleanup kills anything the task left behind; the record and the sandbox stay for the GC", async () => {
       const h = await setup(suite.options);
       await h.launch("done", "echo done");
       await h.termination("done");
-      expect(readFileSync(join(h.metaDir, "containers", "done", "pids"), "utf8")).toMatch(/^\d+ \d+\n0\n$/);
+      expect(readFileSync(join(h.metaDir, "containers", "done"), "utf8")).toMatch(/^launch \{.*\}\npids \d+ \d+\nexit 0\n$/);
       await h.containerizer.cleanup("done");
-      expect(existsSync(join(h.metaDir, "containers", "done"))).toBe(false);
+      expect(h.containerizer.recordPath("done")).toBe(join(h.metaDir, "containers", "done"));
+      expect(existsSync(join(h.metaDir, "containers", "done"))).toBe(true);
       expect(existsSync(join(h.sandbox("done"), "stdout"))).toBe(true); // the sandbox stays for GC
     });
   });
@@ -302,7 +303,6 @@ describe("containerizer (posix only)", () => {
     const record = { sandboxDir: h.sandbox("x"), launchedAtMs: Date.now() - 60_000, limits, env: testEnv, cgroups: false };
     for (const [containerId, bootId] of [["half", currentBootId()], ["rebooted", "another-boot"]] as const) {
       const meta = new ContainerMeta(h.metaDir, containerId);
-      await meta.create();
       await meta.writeLaunch({ ...record, containerId, bootId });
     }
     await h.containerizer.recover(["half", "rebooted", "unknown"].map((containerId) => ({ containerId, sandboxDir: h.sandbox(containerId), limits })));
@@ -311,7 +311,7 @@ describe("containerizer (posix only)", () => {
     expect(byId.get("rebooted")?.message).toContain("the host rebooted");
     expect(byId.get("unknown")?.message).toContain("no record");
     await h.containerizer.cleanup("half");
-    expect(existsSync(join(h.metaDir, "containers", "half"))).toBe(false);
+    expect(existsSync(h.containerizer.recordPath("half"))).toBe(true); // for the GC
   });
 
   test("isolation auto without usable cgroups runs posix and says why once", async () => {

@@ -154,7 +154,6 @@ class SupervisedContainerizer implements Containerizer {
     const user = spec.user !== undefined && this.isRoot ? lookupUser(spec.user) : undefined;
     const runAs = user === undefined || alreadyRunningAs(user) ? undefined : { uid: user.uid, gid: user.gid };
     const meta = new ContainerMeta(this.o.metaDir, spec.containerId);
-    await meta.create();
     const launchedAtMs = this.o.clock.nowMs();
     const cgroup = this.layout === null ? null : containerCgroup(this.layout, spec.containerId);
     let container: Container | undefined;
@@ -332,8 +331,8 @@ class SupervisedContainerizer implements Containerizer {
       if ((error as { code?: string }).code === "ENOENT") return false;
       throw error;
     }
-    // A reused pid would not carry our meta dir in its arguments; a zombie has no cmdline at all.
-    return cmdline.split("\0").includes(c.meta.dir);
+    // A reused pid would not carry our meta file in its arguments; a zombie has no cmdline at all.
+    return cmdline.split("\0").includes(c.meta.path);
   }
 
   private finishInBackground(c: Container, shellStatus: number | null, unknownReason?: string): void {
@@ -397,7 +396,7 @@ class SupervisedContainerizer implements Containerizer {
     if (k.pid !== undefined && k.pid !== pids.taskPid) {
       this.o.logger.warn({ container_id: k.containerId, checkpointed_pid: k.pid, pid: pids.taskPid }, "checkpointed pid differs; using the supervisor's");
     }
-    const taskStartTicks = k.startTicks ?? meta.readTaskStartTicks() ?? this.taskStartTicksOf(pids.taskPid, pids.supervisorPid);
+    const taskStartTicks = k.startTicks ?? this.taskStartTicksOf(pids.taskPid, pids.supervisorPid);
     const c = this.track({ id: k.containerId, meta, sandboxDir: record.sandboxDir, limits: record.limits, cgroup, ...pids, taskStartTicks, child: null });
     if (meta.isKilled() && !meta.hasStatus()) {
       // The agent died during a kill; finish it (the grace period has long begun).
@@ -433,8 +432,8 @@ class SupervisedContainerizer implements Containerizer {
   }
 
   /**
-   * Containers in our meta dir the agent no longer knows: killed and removed, as Mesos does. A
-   * cgroup under our root without a meta dir is not ours (launch writes launch.json before it makes
+   * Containers in our meta directory the agent no longer knows: killed and removed, as Mesos does.
+   * A cgroup under our root without a meta file is not ours (launch writes it before it makes
    * the cgroup, cleanup removes the cgroup first): another agent sharing the root, or an operator.
    * It is reported and left alone.
    */
@@ -452,7 +451,7 @@ class SupervisedContainerizer implements Containerizer {
       const pids = meta.readPids();
       const cgroup = this.layout === null ? null : containerCgroup(this.layout, id);
       if (cgroup !== null && cgroupPids(cgroup).length > 0) await killCgroup(cgroup);
-      if (pids !== null && !meta.hasStatus()) await killTree(this.scan, pids.taskPid, meta.readTaskStartTicks(), []);
+      if (pids !== null && !meta.hasStatus()) await killTree(this.scan, pids.taskPid, undefined, []);
       if (cgroup !== null) await removeContainerCgroup(cgroup);
       meta.remove();
     }
@@ -486,8 +485,13 @@ class SupervisedContainerizer implements Containerizer {
       await killCgroup(cgroup);
       await removeContainerCgroup(cgroup);
     }
-    await meta.removeAsync();
+    // The record stays for the GC: removing it now would free an inode per task in the middle of
+    // a burst of launches, each one making the next allocations slower (meta.ts).
     this.containers.delete(containerId);
+  }
+
+  recordPath(containerId: string): string {
+    return new ContainerMeta(this.o.metaDir, containerId).path;
   }
 
   onTermination(listener: (termination: ContainerTermination) => void): void {

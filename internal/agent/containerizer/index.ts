@@ -13,7 +13,7 @@ export type {
 export { createContainerizer } from "./containerizer.ts";
 export type { ContainerizerLogger, ContainerizerOptions, IsolationChoice } from "./options.ts";
 export {
-  containerMetaDir,
+  containerMetaFile,
   executorRunsPath,
   replaceSymlink,
   runsLatestPath,

@@ -1,27 +1,28 @@
-// The durable per-container files under `<meta_dir>/containers/<container>/`. They live outside
-// the sandbox so a task cannot forge its own exit status. None are fsynced: they only have to
-// outlive the agent process (the page cache does that); a host crash ends the tasks too, and the
-// boot id in launch.json tells recovery that it happened.
+// The durable record of one container: the file `<meta_dir>/containers/<container>`, outside the
+// sandbox so a task cannot forge its own exit status. Lines, each appended in one write(2) and
+// counted only once its newline is there:
 //
-//   launch.json   written by the agent before the supervisor starts (tmp + rename)
-//   pids          "<task pid> <supervisor pid>\n", written by the task's subshell once it is in its
-//                 cgroups and sandbox, just before it execs setsid (launch waits for the session);
-//                 then "<$? of the task>\n", appended by the supervisor in one write when the task
-//                 ends. Each line counts once its newline is there. (One file for both: every
-//                 file made and removed per task costs an inode, which is slow on a busy disk.)
-//   killed        present once the agent asked for a kill (so a restart still reports TASK_KILLED)
-//   limitation    "memory" once the agent saw the OOM killer strike inside the container
+//   launch <json>              written by the agent before the supervisor starts (the file is
+//                              created with it, exclusively: container ids are never reused)
+//   pids <task pid> <sup pid>  appended by the task's subshell once it is in its cgroups and
+//                              sandbox, just before it execs setsid (launch waits for the session)
+//   exit <$? of the task>      appended by the supervisor when the task ends (alone when the task
+//                              never started)
+//   killed                     appended by the agent once it asked for a kill (a restart still
+//                              reports TASK_KILLED)
+//   limitation memory          appended by the agent once it saw the OOM killer strike inside
 //
-// Before, the status had its own file `status` and the agent wrote the task's start time to
-// `task-start` (the agent now keeps it in its own journal); both are still read for containers
-// launched by an older agent.
+// One file, not a directory of them: on ext4 every inode made (and, for a minute after, every
+// one removed) makes the next allocations in its block group slower, and launches are made of
+// inode allocations. Nothing here is fsynced: the file only has to outlive the agent process
+// (the page cache does that); a host crash ends the tasks too, and the boot id in the launch
+// line tells recovery that it happened.
 
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
 import type { HealthCheck } from "../../wire/index.ts";
 import { AssertionError } from "../../runtime/index.ts";
-import { containerMetaDir, containersMetaRoot } from "./paths.ts";
+import { containerMetaFile, containersMetaRoot } from "./paths.ts";
 import { isGone } from "./proc.ts";
 import type { ContainerLimits } from "./types.ts";
 
@@ -35,125 +36,116 @@ export interface LaunchRecord {
   /** Task environment, kept for command health checks after a restart. */
   env: Record<string, string>;
   cgroups: boolean;
-  /** The supervisor appends the exit status to `pids` (absent: an older agent, a `status` file). */
-  statusInPids?: boolean;
+}
+
+interface ParsedMeta {
+  launch: LaunchRecord | null;
+  pids: { taskPid: number; supervisorPid: number } | null;
+  status: number | null;
+  killed: boolean;
+  memoryLimitation: boolean;
+}
+
+/** The complete lines of a meta file; a torn last line (no newline yet) is left out. */
+export function parseMeta(text: string): ParsedMeta {
+  const parsed: ParsedMeta = { launch: null, pids: null, status: null, killed: false, memoryLimitation: false };
+  const end = text.lastIndexOf("\n");
+  for (const line of text.slice(0, end + 1).split("\n")) {
+    const space = line.indexOf(" ");
+    const word = space < 0 ? line : line.slice(0, space);
+    const rest = space < 0 ? "" : line.slice(space + 1);
+    if (word === "launch" && parsed.launch === null) parsed.launch = JSON.parse(rest) as LaunchRecord;
+    else if (word === "pids" && parsed.pids === null) {
+      const match = /^(\d+) (\d+)$/.exec(rest);
+      if (match !== null) parsed.pids = { taskPid: Number(match[1]), supervisorPid: Number(match[2]) };
+    } else if (word === "exit" && parsed.status === null && /^\d+$/.test(rest)) parsed.status = Number(rest);
+    else if (word === "killed") parsed.killed = true;
+    else if (word === "limitation" && rest === "memory") parsed.memoryLimitation = true;
+  }
+  return parsed;
 }
 
 export class ContainerMeta {
-  readonly dir: string;
-  /**
-   * Whether an older supervisor may have written the exit status to its own `status` file. Not
-   * for containers this agent launched, so their polls do not look for a file that is never there.
-   */
-  legacyStatusFile = true;
-  /** The `limitation` marker as last read or written (it is polled often and rarely there). */
+  /** The container's meta file (the supervisor gets it as its first argument). */
+  readonly path: string;
+  /** The `limitation` line as last read or written (it is polled often and rarely there). */
   private memoryLimitation: boolean | undefined;
 
   constructor(metaDir: string, readonly containerId: string) {
-    this.dir = containerMetaDir(metaDir, containerId);
+    this.path = containerMetaFile(metaDir, containerId);
   }
 
-  /** Makes the directory for a new container; it must not exist (container ids are never reused). */
-  async create(): Promise<void> {
+  /** Creates the file with the launch line; it must not exist (container ids are never reused). */
+  async writeLaunch(record: LaunchRecord): Promise<void> {
     try {
-      await mkdir(this.dir, { mode: 0o700 });
+      await writeFile(this.path, `launch ${JSON.stringify(record)}\n`, { flag: "wx", mode: 0o600 });
     } catch (error) {
-      if ((error as { code?: string }).code === "EEXIST") throw new AssertionError(`container ${this.containerId} has leftover state in ${this.dir}`);
+      if ((error as { code?: string }).code === "EEXIST") throw new AssertionError(`container ${this.containerId} has leftover state in ${this.path}`);
       throw error;
     }
-    this.legacyStatusFile = false;
     this.memoryLimitation = false;
   }
 
-  async writeLaunch(record: LaunchRecord): Promise<void> {
-    const tmp = join(this.dir, "launch.json.tmp");
-    await writeFile(tmp, JSON.stringify({ ...record, statusInPids: true } satisfies LaunchRecord));
-    await rename(tmp, join(this.dir, "launch.json"));
-  }
-
-  /** The launch record; a recovered container's tells whether its status may be in a `status` file. */
   readLaunch(): LaunchRecord | null {
-    const text = this.read("launch.json");
-    const record = text === null ? null : (JSON.parse(text) as LaunchRecord);
-    if (record?.statusInPids === true) this.legacyStatusFile = false;
-    return record;
+    return this.read().launch;
   }
 
   /** Null until the task's subshell has written a complete line. */
   readPids(): { taskPid: number; supervisorPid: number } | null {
-    const text = this.read("pids");
-    const match = text === null ? null : /^(\d+) (\d+)\n/.exec(text);
-    if (match === null) return null;
-    return { taskPid: Number(match[1]), supervisorPid: Number(match[2]) };
+    return this.read().pids;
   }
 
-  /**
-   * Null until the supervisor has written a complete line: a lone number in `pids` (after the pids
-   * line, or alone when the task never started), or in `status` from an older supervisor.
-   */
+  /** Null until the supervisor has written a complete line. */
   readStatus(): number | null {
-    const text = this.read("pids");
-    const match = text === null ? null : /^(?:\d+ \d+\n)?(\d+)\n/.exec(text);
-    if (match !== null) return Number(match[1]);
-    if (!this.legacyStatusFile) return null;
-    const legacy = this.read("status");
-    const legacyMatch = legacy === null ? null : /^(\d+)\n$/.exec(legacy);
-    return legacyMatch === null ? null : Number(legacyMatch[1]);
+    return this.read().status;
   }
 
   hasStatus(): boolean {
     return this.readStatus() !== null;
   }
 
-  /** Written by older agents only; the agent now keeps the start time in its journal. */
-  readTaskStartTicks(): number | undefined {
-    const text = this.read("task-start");
-    const ticks = text === null ? NaN : Number(text.trim());
-    return Number.isFinite(ticks) ? ticks : undefined;
-  }
-
   markKilled(): void {
-    writeFileSync(join(this.dir, "killed"), "");
+    appendFileSync(this.path, "killed\n");
   }
 
   isKilled(): boolean {
-    return existsSync(join(this.dir, "killed"));
+    return this.read().killed;
   }
 
   markMemoryLimitation(): void {
-    writeFileSync(join(this.dir, "limitation"), "memory\n");
+    appendFileSync(this.path, "limitation memory\n");
     this.memoryLimitation = true;
   }
 
   hasMemoryLimitation(): boolean {
-    this.memoryLimitation ??= this.read("limitation")?.trim() === "memory";
+    this.memoryLimitation ??= this.read().memoryLimitation;
     return this.memoryLimitation;
   }
 
   remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.path, { recursive: true, force: true });
   }
 
   async removeAsync(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    await rm(this.path, { recursive: true, force: true });
   }
 
-  private read(file: string): string | null {
+  private read(): ParsedMeta {
+    let text = "";
     try {
-      return readFileSync(join(this.dir, file), "utf8");
+      text = readFileSync(this.path, "utf8");
     } catch (error) {
-      if (isGone(error)) return null;
-      throw error;
+      // EISDIR: a directory left by a build that kept one per container; it reads as no record.
+      if (!isGone(error) && (error as { code?: string }).code !== "EISDIR") throw error;
     }
+    return parseMeta(text);
   }
 }
 
 export function listMetaContainerIds(metaDir: string): string[] {
   const root = containersMetaRoot(metaDir);
   if (!existsSync(root)) return [];
-  return readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name);
+  return readdirSync(root);
 }
 
 let bootIdCache: string | undefined;

@@ -22,7 +22,7 @@ export interface ContainerizerOptions {
   isolation?: IsolationChoice;
   /** Hard CPU cap (CFS quota / cpu.max) on top of the proportional shares. Default false. */
   enableCfs?: boolean;
-  /** Our per-container files (pids, exit status, launch record) go to `<metaDir>/containers/<id>/`. */
+  /** Each container's record (launch, pids, exit status) is the file `<metaDir>/containers/<id>` (meta.ts). */
   metaDir: string;
   clock?: Clock;
   logger?: ContainerizerLogger;

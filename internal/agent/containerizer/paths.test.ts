@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { containerMetaDir, runsLatestPath, sandboxPath, updateAgentLatest, updateRunsLatest } from "./paths.ts";
+import { containerMetaFile, runsLatestPath, sandboxPath, updateAgentLatest, updateRunsLatest } from "./paths.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "paths-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,7 +17,7 @@ test("ids that could leave the directory are refused", () => {
   expect(() => sandboxPath("/w", "a1", "f1", "../../etc", "c1")).toThrow(/path segment/);
   expect(() => sandboxPath("/w", "a1", "..", "e", "c1")).toThrow(/path segment/);
   expect(() => sandboxPath("/w", "a1", "f1", "e", "with space")).toThrow(/path segment/);
-  expect(() => containerMetaDir("/m", "")).toThrow(/path segment/);
+  expect(() => containerMetaFile("/m", "")).toThrow(/path segment/);
 });
 
 test("runs/latest and slaves/latest point at the newest run, replaced atomically", () => {

@@ -75,8 +75,8 @@ export function replaceSymlink(target: string, linkPath: string): void {
   }
 }
 
-/** `<meta_dir>/containers/<container>`: pids, status and launch record of one container. */
-export function containerMetaDir(metaDir: string, containerId: string): string {
+/** `<meta_dir>/containers/<container>`: the launch record, pids and exit status of one container (meta.ts). */
+export function containerMetaFile(metaDir: string, containerId: string): string {
   assertPathSafeId("container id", containerId);
   return join(metaDir, "containers", containerId);
 }

@@ -118,7 +118,7 @@ export interface SpawnInput {
  */
 export async function spawnSupervisor(spawner: SupervisorSpawner, input: SpawnInput, fds: { stdoutFd: number; stderrFd: number }): Promise<SupervisorHandle> {
   const args = buildSupervisorArgs({
-    containerMetaDir: input.meta.dir,
+    containerMetaFile: input.meta.path,
     procsFiles: input.procsFiles,
     sandboxDir: input.sandboxDir,
     chain: input.chain,

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildSupervisorArgs, buildTaskChain, environmentPassesThrough, supervisorScript, type SupervisorTools } from "./supervisor.ts";
+import { buildSupervisorArgs, buildTaskChain, environmentPassesThrough, plainCommandWords, supervisorScript, type SupervisorTools } from "./supervisor.ts";
 
 const tools: SupervisorTools = { sh: "/bin/sh", setsid: "/usr/bin/setsid", env: "/usr/bin/env", setpriv: "/usr/bin/setpriv", perl: "/usr/bin/perl" };
 const unsets = ["-u", "PWD", "-u", "OLDPWD", "-u", "OPTIND", "-u", "PPID", "-u", "IFS", "-u", "m", "-u", "n", "-u", "p", "-u", "s"];
@@ -10,6 +10,31 @@ const unsets = ["-u", "PWD", "-u", "OLDPWD", "-u", "OPTIND", "-u", "PPID", "-u",
 test("a shell command with a plain environment runs as setsid /bin/sh -c value, without env", () => {
   expect(buildTaskChain({ command: { value: "echo hi" }, env: { PATH: "/bin", MESOS_TASK_ID: "t" } }, tools)).toEqual(["/usr/bin/setsid", "/bin/sh", "-c", "echo hi"]);
   expect(environmentPassesThrough({ command: { value: "x" }, env: { PATH: "/bin" } })).toBe(true);
+});
+
+test("a command the shell would only split into words is exec'd as those words", () => {
+  expect(buildTaskChain({ command: { value: "true" }, env: { PATH: "/bin" } }, tools)).toEqual(["/usr/bin/setsid", "true"]);
+  expect(buildTaskChain({ command: { value: " sleep  1.5 " }, env: { PATH: "/bin" } }, tools)).toEqual(["/usr/bin/setsid", "sleep", "1.5"]);
+  expect(plainCommandWords("/usr/bin/python3 -m http.server --bind=127.0.0.1 8000")).toEqual(["/usr/bin/python3", "-m", "http.server", "--bind=127.0.0.1", "8000"]);
+  const shellNeeded = ["echo hi", "exit 3", "cd /tmp", "A=1 env", "ls *", "sleep 1 && true", "sleep 1; true", "cat > out", "echo $HOME", "ls 'a b'", "if", "x\\y", "ls ~", "a\tb", "sleep 1 &", "-x", "kill 1", "pwd"];
+  for (const value of shellNeeded) expect(plainCommandWords(value)).toBeNull();
+});
+
+test("the words exec'd directly behave as under /bin/sh -c: output, PATH lookup, environment, exit status, not found", () => {
+  const dir = mkdtempSync(join(tmpdir(), "plain-"));
+  try {
+    const run = (chain: string[]) => {
+      const result = Bun.spawnSync({ cmd: ["/bin/sh", "-c", '(cd "$0" || exit 125; unset OLDPWD; exec "$@")', dir, ...chain], env: { PATH: "/usr/bin:/bin", MESOS_TASK_ID: "t" }, stdio: ["ignore", "pipe", "pipe"] });
+      return { out: result.stdout.toString(), code: result.exitCode };
+    };
+    for (const value of ["env", "false", "true", "seq 3", "no-such-program-xyz", "ls ."]) {
+      const direct = buildTaskChain({ command: { value }, env: { PATH: "/usr/bin:/bin" } }, tools);
+      expect(direct).not.toContain("/bin/sh");
+      expect(run(direct)).toEqual(run(["/usr/bin/setsid", "/bin/sh", "-c", value]));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("env restores defaults when the environment would not pass through dash unchanged, and for programs", () => {
@@ -39,12 +64,12 @@ test("variables the shell would change or drop are passed to env explicitly", ()
 });
 
 test("a user switch goes through setpriv with numeric ids", () => {
-  const chain = buildTaskChain({ command: { value: "id" }, env: {}, runAs: { uid: 65534, gid: 65534 } }, tools);
+  const chain = buildTaskChain({ command: { value: "id -un && true" }, env: {}, runAs: { uid: 65534, gid: 65534 } }, tools);
   expect(chain.slice(chain.indexOf("/usr/bin/setpriv"), -3)).toEqual(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--init-groups"]);
 });
 
-test("supervisor arguments: meta dir, procs files with their count, sandbox, chain", () => {
-  expect(buildSupervisorArgs({ containerMetaDir: "/m/c", procsFiles: ["/cg/a", "/cg/b"], sandboxDir: "/s", chain: ["x", "y"] })).toEqual(["/m/c", "2", "/cg/a", "/cg/b", "/s", "x", "y"]);
+test("supervisor arguments: meta file, procs files with their count, sandbox, chain", () => {
+  expect(buildSupervisorArgs({ containerMetaFile: "/m/c", procsFiles: ["/cg/a", "/cg/b"], sandboxDir: "/s", chain: ["x", "y"] })).toEqual(["/m/c", "2", "/cg/a", "/cg/b", "/s", "x", "y"]);
 });
 
 test("the script parses in dash and names no tool (they come as arguments)", () => {
@@ -58,17 +83,19 @@ test("the script parses in dash and names no tool (they come as arguments)", () 
 test("the task is a subshell of the supervisor: its own pid and the supervisor's in pids, default signals, status after trapped signals", async () => {
   const dir = mkdtempSync(join(tmpdir(), "supervisor-"));
   try {
-    const args = buildSupervisorArgs({ containerMetaDir: dir, procsFiles: [], sandboxDir: dir, chain: ["/usr/bin/setsid", "/bin/sh", "-c", "grep SigIgn /proc/$$/status > out; sleep 0.3; exit 7"] });
+    const metaFile = join(dir, "meta");
+    const args = buildSupervisorArgs({ containerMetaFile: metaFile, procsFiles: [], sandboxDir: dir, chain: ["/usr/bin/setsid", "/bin/sh", "-c", "grep SigIgn /proc/$$/status > out; sleep 0.3; exit 7"] });
     const child = Bun.spawn({ cmd: ["/bin/sh", "-c", supervisorScript(), "sup", ...args], env: { PATH: "/usr/bin:/bin" }, stdio: ["ignore", "inherit", "inherit"], detached: true });
     while (!existsSync(join(dir, "out"))) await Bun.sleep(5);
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.kill(child.pid, signal);
     await child.exited;
-    const [pidsLine, status] = readFileSync(join(dir, "pids"), "utf8").trim().split("\n");
-    const [taskPid, supervisorPid] = pidsLine!.split(" ").map(Number);
-    expect(supervisorPid).toBe(child.pid);
-    expect(taskPid).not.toBe(child.pid);
+    const [pidsLine, status] = readFileSync(metaFile, "utf8").trim().split("\n");
+    const [word, taskPid, supervisorPid] = pidsLine!.split(" ");
+    expect(word).toBe("pids");
+    expect(Number(supervisorPid)).toBe(child.pid);
+    expect(Number(taskPid)).not.toBe(child.pid);
     expect(readFileSync(join(dir, "out"), "utf8")).toBe("SigIgn:\t0000000000000000\n");
-    expect(status).toBe("7");
+    expect(status).toBe("exit 7");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -86,8 +86,13 @@ export interface Containerizer {
    */
   recover(known: KnownContainer[]): Promise<void>;
   usage(containerId: string): Promise<ResourceStatistics | undefined>;
-  /** Removes what launch created outside the sandbox (cgroups). The sandbox stays for GC. */
+  /**
+   * Removes what launch created outside the sandbox (cgroups). The sandbox and the container's
+   * record (recordPath) stay for the GC.
+   */
   cleanup(containerId: string): Promise<void>;
+  /** The container's durable record, for the GC to remove with the sandbox, as Mesos does with a run's meta dir. */
+  recordPath(containerId: string): string;
   onTermination(listener: (termination: ContainerTermination) => void): void;
   onHealth(listener: (event: HealthEvent) => void): void;
   /** Stops watchers and timers; running tasks keep running (they outlive the agent). */
