@@ -92,10 +92,7 @@ function enabledTelemetry(
   onError: (error: Error) => void,
 ): Telemetry {
   const resource = buildResource(options, env);
-  const spanProcessors =
-    env.tracesUrl === undefined
-      ? []
-      : [new BatchSpanProcessor(new OTLPTraceExporter({ url: env.tracesUrl }), { maxQueueSize: env.spanQueueSize })];
+  const spanProcessors = env.tracesUrl === undefined ? [] : [spanProcessor(env.tracesUrl, env)];
   // Without an endpoint spans are still created, so trace ids reach the logs and the agents.
   const tracerProvider = new BasicTracerProvider({ resource, spanProcessors });
   const pullReader = new PullMetricReader();
@@ -139,6 +136,17 @@ function enabledTelemetry(
     shutdown: () => (shutdownPromise ??= shutdownOnce()),
   };
 }
+
+/**
+ * Spans batched to OTLP/HTTP. A flush sends every queued batch at once, so the exporter must allow
+ * that many requests in flight (its own default, 30, is kept when larger), or it refuses the rest.
+ */
+function spanProcessor(url: string, env: TelemetryEnv): BatchSpanProcessor {
+  const batchesQueuedMax = Math.ceil(env.spanQueueSize / env.spanExportBatchSize);
+  const exporter = new OTLPTraceExporter({ url, concurrencyLimit: Math.max(otlpConcurrencyLimitDefault, batchesQueuedMax + 1) });
+  return new BatchSpanProcessor(exporter, { maxQueueSize: env.spanQueueSize, maxExportBatchSize: env.spanExportBatchSize });
+}
+const otlpConcurrencyLimitDefault = 30;
 
 /** SDK defaults, then ours, then the operator's OTEL_RESOURCE_ATTRIBUTES / OTEL_SERVICE_NAME. */
 function buildResource(options: TelemetryOptions, env: TelemetryEnv): Resource {

@@ -4,6 +4,7 @@ import {
   metricExportTimeoutMsDefault,
   parseResourceAttributes,
   readTelemetryEnv,
+  spanExportBatchSizeDefault,
   spanQueueSizeDefault,
 } from "./telemetry-env.ts";
 
@@ -17,6 +18,7 @@ describe("readTelemetryEnv", () => {
       metricExportIntervalMs: metricExportIntervalMsDefault,
       metricExportTimeoutMs: metricExportTimeoutMsDefault,
       spanQueueSize: spanQueueSizeDefault,
+      spanExportBatchSize: spanExportBatchSizeDefault,
       resourceAttributes: {},
       warnings: [],
     });
@@ -85,6 +87,11 @@ describe("readTelemetryEnv", () => {
     const bad = readTelemetryEnv({ OTEL_BSP_MAX_QUEUE_SIZE: "lots" });
     expect(bad.spanQueueSize).toBe(spanQueueSizeDefault);
     expect(bad.warnings).toEqual([`OTEL_BSP_MAX_QUEUE_SIZE=lots is not an integer >= 1; using ${spanQueueSizeDefault}`]);
+  });
+
+  test("OTEL_BSP_MAX_EXPORT_BATCH_SIZE overrides our batch default, and is at most the queue", () => {
+    expect(readTelemetryEnv({ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "100" }).spanExportBatchSize).toBe(100);
+    expect(readTelemetryEnv({ OTEL_BSP_MAX_QUEUE_SIZE: "50", OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "100" }).spanExportBatchSize).toBe(50);
   });
 
   test("OTEL_SERVICE_NAME beats service.name in OTEL_RESOURCE_ATTRIBUTES", () => {

@@ -2,7 +2,8 @@
 // env object the caller passes in (so tests and the simulator can inject one). Variables that only
 // tune *how* the SDK behaves (sampler, headers, compression, timeouts, batch sizes, limits,
 // temporality, certificates) are left to the SDK, which reads them from process.env itself; the
-// one exception is the span queue (OTEL_BSP_MAX_QUEUE_SIZE), whose default we raise.
+// exceptions are the span queue and export batch (OTEL_BSP_MAX_QUEUE_SIZE and
+// OTEL_BSP_MAX_EXPORT_BATCH_SIZE), whose defaults we raise.
 
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 
@@ -19,6 +20,8 @@ export interface TelemetryEnv {
   metricExportTimeoutMs: number;
   /** Ended spans the batch processor holds before it drops new ones (OTEL_BSP_MAX_QUEUE_SIZE). */
   spanQueueSize: number;
+  /** Spans per OTLP request (OTEL_BSP_MAX_EXPORT_BATCH_SIZE), at most spanQueueSize. */
+  spanExportBatchSize: number;
   /** From OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME on top; they override our defaults. */
   resourceAttributes: Record<string, string>;
   /** Settings we could not honour, as sentences for the caller to log. */
@@ -38,6 +41,13 @@ export const metricExportIntervalMsMin = 100;
  * span this is at most ~32 MiB, held only until the next export.
  */
 export const spanQueueSizeDefault = 32_768;
+/**
+ * Our default for OTEL_BSP_MAX_EXPORT_BATCH_SIZE (the SDK's is 512). A flush sends the whole queue
+ * at once, one request per batch, and the exporter refuses more than a few tens of requests in
+ * flight: 32,768 spans in batches of 512 would lose half of them. Batches of 2,048 (~1-2 MiB of
+ * JSON) make 16 requests.
+ */
+export const spanExportBatchSizeDefault = 2_048;
 // The spec limits each key and value of OTEL_RESOURCE_ATTRIBUTES to 255 characters.
 export const resourceAttributeCharsMax = 255;
 
@@ -62,6 +72,10 @@ export function readTelemetryEnv(env: EnvLike): TelemetryEnv {
     metricExportIntervalMs,
   );
   const spanQueueSize = envPositiveInt(env, "OTEL_BSP_MAX_QUEUE_SIZE", spanQueueSizeDefault, 1, warnings);
+  const spanExportBatchSize = Math.min(
+    envPositiveInt(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", spanExportBatchSizeDefault, 1, warnings),
+    spanQueueSize,
+  );
   const resourceAttributes = parseResourceAttributes(
     envString(env, "OTEL_RESOURCE_ATTRIBUTES") ?? "",
     warnings,
@@ -75,6 +89,7 @@ export function readTelemetryEnv(env: EnvLike): TelemetryEnv {
     metricExportIntervalMs,
     metricExportTimeoutMs,
     spanQueueSize,
+    spanExportBatchSize,
     resourceAttributes,
     warnings,
   };

@@ -12,8 +12,8 @@ export interface TelemetryOptions {
   /**
    * Decides whether telemetry is on (OTEL_SDK_DISABLED), where it goes (OTEL_EXPORTER_OTLP_*ENDPOINT,
    * OTEL_*_EXPORTER), the resource (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) and the metric push
-   * period (OTEL_METRIC_EXPORT_INTERVAL/TIMEOUT) and the span queue (OTEL_BSP_MAX_QUEUE_SIZE, default
-   * spanQueueSizeDefault). Defaults to process.env. Finer settings (sampler, headers, compression,
+   * period (OTEL_METRIC_EXPORT_INTERVAL/TIMEOUT) and the span queue and batch (OTEL_BSP_MAX_QUEUE_SIZE and
+   * OTEL_BSP_MAX_EXPORT_BATCH_SIZE, defaults spanQueueSizeDefault and spanExportBatchSizeDefault). Defaults to process.env. Finer settings (sampler, headers, compression,
    * timeouts, batch sizes, limits) are read by the SDK from process.env.
    */
   env?: EnvLike;
