@@ -46,6 +46,6 @@ test("the agent's markers: killed and the memory limitation", async () => {
 });
 
 test("a torn launch line (the agent died writing it) reads as no record", () => {
-  expect(parseMeta(`launch {"containerId":"c3","sand`).launch).toBeNull();
-  expect(parseMeta("").launch).toBeNull();
+  expect(parseMeta(`launch {"containerId":"c3","sand`).launchJson).toBeNull();
+  expect(parseMeta("").launchJson).toBeNull();
 });

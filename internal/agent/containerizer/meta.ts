@@ -39,7 +39,8 @@ export interface LaunchRecord {
 }
 
 interface ParsedMeta {
-  launch: LaunchRecord | null;
+  /** The launch line's JSON, parsed only by readLaunch (pids and status are polled often). */
+  launchJson: string | null;
   pids: { taskPid: number; supervisorPid: number } | null;
   status: number | null;
   killed: boolean;
@@ -48,13 +49,13 @@ interface ParsedMeta {
 
 /** The complete lines of a meta file; a torn last line (no newline yet) is left out. */
 export function parseMeta(text: string): ParsedMeta {
-  const parsed: ParsedMeta = { launch: null, pids: null, status: null, killed: false, memoryLimitation: false };
+  const parsed: ParsedMeta = { launchJson: null, pids: null, status: null, killed: false, memoryLimitation: false };
   const end = text.lastIndexOf("\n");
   for (const line of text.slice(0, end + 1).split("\n")) {
     const space = line.indexOf(" ");
     const word = space < 0 ? line : line.slice(0, space);
     const rest = space < 0 ? "" : line.slice(space + 1);
-    if (word === "launch" && parsed.launch === null) parsed.launch = JSON.parse(rest) as LaunchRecord;
+    if (word === "launch" && parsed.launchJson === null) parsed.launchJson = rest;
     else if (word === "pids" && parsed.pids === null) {
       const match = /^(\d+) (\d+)$/.exec(rest);
       if (match !== null) parsed.pids = { taskPid: Number(match[1]), supervisorPid: Number(match[2]) };
@@ -87,7 +88,8 @@ export class ContainerMeta {
   }
 
   readLaunch(): LaunchRecord | null {
-    return this.read().launch;
+    const json = this.read().launchJson;
+    return json === null ? null : (JSON.parse(json) as LaunchRecord);
   }
 
   /** Null until the task's subshell has written a complete line. */
