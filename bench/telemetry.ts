@@ -7,6 +7,8 @@
 //    and one offer span per offer, exported over OTLP/HTTP JSON to a receiver in this process,
 //    plus the offer counters and histograms (the real setupTelemetry). One master serves both
 //    sides: its observer is switched between the OpenTelemetry one and the no-op one per round.
+//    The spans of a round are exported after its timed steps and timed on their own, as a master
+//    with a 1 s allocation interval exports them between cycles.
 // 2. Launch throughput: two real clusters (master + --launch_agents agents, as bench/launch.ts),
 //    one with telemetry on (OTLP to the receiver) and one with OTEL_SDK_DISABLED=true; each round
 //    launches --tasks `true` tasks on one then the other, ACCEPT to the last TASK_FINISHED.
@@ -22,7 +24,7 @@ import { masterGauges, noopMasterObserver } from "../internal/master/index.ts";
 import { testMaster } from "../internal/master/testing.ts";
 import { parseResources } from "../internal/resources/index.ts";
 import { realClock, SeededRandom } from "../internal/runtime/index.ts";
-import type { FrameworkInfo, Offer, SchedulerEvent } from "../internal/wire/index.ts";
+import { isTerminalState, type FrameworkInfo, type Offer, type SchedulerEvent } from "../internal/wire/index.ts";
 import { createMasterObserver } from "../observability/observers/index.ts";
 import { setupTelemetry, type Telemetry } from "../observability/telemetry/index.ts";
 import { readFileSync } from "node:fs";
@@ -51,18 +53,32 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** Counts what arrives and throws it away: the cost measured is the exporters', not a collector's. */
-function startDiscardingReceiver(): { url: string; bytes: () => number; stop: () => void } {
-  let bytes = 0;
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
-      bytes += (await request.arrayBuffer()).byteLength;
-      return Response.json({});
-    },
-  });
-  return { url: `http://127.0.0.1:${server.port}`, bytes: () => bytes, stop: () => void server.stop(true) };
+/**
+ * An OTLP receiver in a process of its own that counts what arrives and throws it away: the cost
+ * measured is the exporters', not a collector's (one in this process took its share of the time).
+ */
+const receiverScript = `
+let bytes = 0;
+const server = Bun.serve({ hostname: "127.0.0.1", port: 0, async fetch(request) {
+  if (request.method === "GET") return Response.json({ bytes });
+  bytes += (await request.arrayBuffer()).byteLength;
+  return Response.json({});
+} });
+console.log(server.port);
+`;
+
+async function startDiscardingReceiver(): Promise<{ url: string; bytes: () => Promise<number>; stop: () => void }> {
+  const child = Bun.spawn([process.execPath, "-e", receiverScript], { stdout: "pipe", stderr: "inherit" });
+  const reader = child.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the OTLP receiver exited before printing its port");
+    text += new TextDecoder().decode(value);
+  }
+  const url = `http://127.0.0.1:${Number(text.trim())}`;
+  const bytes = async () => ((await (await fetch(url)).json()) as { bytes: number }).bytes;
+  return { url, bytes, stop: () => child.kill() };
 }
 
 // ---- 1. allocation ----
@@ -70,8 +86,11 @@ function startDiscardingReceiver(): { url: string; bytes: () => number; stop: ()
 interface Side {
   name: "on" | "off";
   observer: MasterObserver;
+  /** Sends what the round's spans left queued (the batch span processor's flush). */
+  drain: () => Promise<void>;
   cycleMs: number[];
   endMs: number[];
+  exportMs: number[];
   offers: number[];
 }
 
@@ -154,8 +173,9 @@ async function settle(): Promise<void> {
   await Bun.sleep(settleMs);
 }
 const settleMs = 30;
+const scrapesTimed = 3;
 
-/** A round of one side: one allocation cycle, then every offer declined. */
+/** A round of one side: one allocation cycle, then every offer declined, then the spans exported. */
 async function round(m: Master, switched: SwitchedObserver, side: Side): Promise<void> {
   switched.target = side.observer;
   await settle();
@@ -167,14 +187,18 @@ async function round(m: Master, switched: SwitchedObserver, side: Side): Promise
   started = performance.now();
   declineAll(m);
   side.endMs.push(performance.now() - started);
+  started = performance.now();
+  await side.drain();
+  side.exportMs.push(performance.now() - started);
   // refuse_seconds 0 still leaves a filter until the clock moves on; the next round must offer
   // every agent again, whenever it runs.
   for (const frameworkId of m.frameworks.keys()) m.allocator.clearFilters(frameworkId);
 }
 
-async function benchAllocation(telemetry: Telemetry, receiverBytes: () => number): Promise<void> {
-  const on: Side = { name: "on", observer: createMasterObserver({ meter: telemetry.meter, tracer: telemetry.tracer, clock: realClock }), cycleMs: [], endMs: [], offers: [] };
-  const off: Side = { name: "off", observer: noopMasterObserver, cycleMs: [], endMs: [], offers: [] };
+async function benchAllocation(telemetry: Telemetry, receiverBytes: () => Promise<number>): Promise<void> {
+  const observer = createMasterObserver({ meter: telemetry.meter, tracer: telemetry.tracer, clock: realClock });
+  const on: Side = { name: "on", observer, drain: () => telemetry.forceFlush(), cycleMs: [], endMs: [], exportMs: [], offers: [] };
+  const off: Side = { name: "off", observer: noopMasterObserver, drain: async () => {}, cycleMs: [], endMs: [], exportMs: [], offers: [] };
   const switched = new SwitchedObserver(on.observer);
   const m = await buildMaster(switched);
   // Gauges as a leading MasterService binds them, so the collection below is a real one.
@@ -184,25 +208,33 @@ async function benchAllocation(telemetry: Telemetry, receiverBytes: () => number
   for (const side of [on, off]) {
     side.cycleMs.length = 0;
     side.endMs.length = 0;
+    side.exportMs.length = 0;
     side.offers.length = 0;
   }
   for (let r = 0; r < rounds; r++) {
     // The batch span processor exports during the pauses, as it would between cycles.
     for (const side of r % 2 === 0 ? [on, off] : [off, on]) await round(m, switched, side);
   }
-  const scrapeStarted = performance.now();
-  const text = await telemetry.metricsText();
-  const scrapeMs = performance.now() - scrapeStarted;
+  const scrapesMs: number[] = [];
+  let text = "";
+  for (let i = 0; i < scrapesTimed; i++) {
+    await settle();
+    const scrapeStarted = performance.now();
+    text = await telemetry.metricsText();
+    scrapesMs.push(performance.now() - scrapeStarted);
+  }
   await telemetry.forceFlush();
   const row = (label: string, a: number, b: number) => console.log(`${label.padEnd(46)} on ${a.toFixed(1).padStart(7)} ms   off ${b.toFixed(1).padStart(7)} ms   on/off ${(a / b).toFixed(3)}`);
   console.log(`allocation: ${agentCount} agents x ${frameworkCount} frameworks, ${median(on.offers)} offers per cycle, median of ${rounds} alternating rounds`);
   row("allocation cycle (view, allocate, send offers)", median(on.cycleMs), median(off.cycleMs));
   row("ending every offer (DECLINE; offer spans)", median(on.endMs), median(off.endMs));
-  const total = (s: Side) => median(s.cycleMs.map((c, i) => c + s.endMs[i]!));
-  row("cycle + ending every offer", total(on), total(off));
+  row("exporting the round's spans (OTLP/HTTP JSON)", median(on.exportMs), median(off.exportMs));
+  const total = (s: Side) => median(s.cycleMs.map((c, i) => c + s.endMs[i]! + s.exportMs[i]!));
+  row("cycle + ending every offer + export", total(on), total(off));
   const perOfferUs = ((median(on.endMs) - median(off.endMs)) / median(on.offers)) * 1000;
-  console.log(`an offer's span and metrics when it ends: ${perOfferUs.toFixed(1)} us per offer`);
-  console.log(`one /metrics collection with ${agentCount} agents: ${scrapeMs.toFixed(1)} ms, ${(text.length / 1024).toFixed(0)} KiB; OTLP bytes received: ${(receiverBytes() / 1024 / 1024).toFixed(1)} MiB`);
+  const exportPerSpanUs = (median(on.exportMs) / (median(on.offers) + 1)) * 1000;
+  console.log(`per offer: ${perOfferUs.toFixed(1)} us for its span and metrics when it ends, ${exportPerSpanUs.toFixed(1)} us to export the span`);
+  console.log(`/metrics with ${agentCount} agents: ${median(scrapesMs).toFixed(1)} ms (median of ${scrapesTimed}), ${(text.length / 1024).toFixed(0)} KiB; OTLP bytes received: ${((await receiverBytes()) / 1024 / 1024).toFixed(1)} MiB`);
   m.stop();
 }
 
@@ -218,6 +250,9 @@ interface LaunchCluster {
   /** The master's and agents' pids, for the cpu time a round costs them. */
   pids: number[];
   cpuMsPerTask: number[];
+  /** Tasks that ended in another state than TASK_FINISHED, and the first one's status. */
+  failed: number;
+  firstFailure: string | undefined;
 }
 
 /** Cpu time (user + system) of a process so far, from /proc; Linux clock ticks are 10 ms. */
@@ -233,10 +268,17 @@ async function startLaunchCluster(name: "on" | "off", env: Record<string, string
   for (let i = 0; i < launchAgents; i++) pids.push((await startTestAgent(master.address, ["--resources=cpus:32;mem:65536", "--quiet"], tempDir(), env)).proc.child.pid!);
   const framework = new TestFramework([master.address], { name: `bench-${name}` });
   await framework.subscribe();
-  return { name, framework, tasksPerSecond: [], taskCounter: 0, seen: 0, pids, cpuMsPerTask: [] };
+  return { name, framework, tasksPerSecond: [], taskCounter: 0, seen: 0, pids, cpuMsPerTask: [], failed: 0, firstFailure: undefined };
 }
 
-/** Launches `launchTasks` tasks (200 per ACCEPT) and waits for all to finish; returns tasks/s. */
+const taskCpus = 0.01;
+const taskMemMb = 1;
+
+function scalarOf(offer: Offer, name: string): number {
+  return offer.resources.filter((r) => r.name === name).reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
+}
+
+/** Launches `launchTasks` tasks (up to 200 per ACCEPT) and waits for all to end; returns tasks/s. */
 async function launchRound(cluster: LaunchCluster): Promise<number> {
   const { framework } = cluster;
   const prefix = `r${cluster.taskCounter++}-`;
@@ -246,19 +288,28 @@ async function launchRound(cluster: LaunchCluster): Promise<number> {
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const onEvent = (event: SchedulerEvent): void => {
-    if (event.type === "UPDATE" && event.update.status.state === "TASK_FINISHED" && event.update.status.task_id.value.startsWith(prefix) && ++finished === launchTasks) resolveDone();
+    const status = event.type === "UPDATE" ? event.update.status : undefined;
+    if (status !== undefined && isTerminalState(status.state) && status.task_id.value.startsWith(prefix)) {
+      // A task that ends otherwise still ends the round; it is counted and reported.
+      if (status.state !== "TASK_FINISHED") {
+        cluster.failed += 1;
+        cluster.firstFailure ??= `${status.task_id.value} ${status.state} ${status.reason ?? ""} ${status.message ?? ""}`;
+      }
+      if (++finished === launchTasks) resolveDone();
+    }
     if (event.type !== "OFFERS") return;
     for (const offer of event.offers.offers) launchOn(offer);
   };
   const launchOn = (offer: Offer): void => {
-    const count = Math.min(200, launchTasks - launched);
+    // As many tasks as the offer holds: offers of what one finished task freed are small.
+    const count = Math.min(200, launchTasks - launched, Math.floor(scalarOf(offer, "cpus") / taskCpus + 1e-9), Math.floor(scalarOf(offer, "mem") / taskMemMb));
     if (count <= 0) {
       framework.client.decline([offer.id], { refuse_seconds: 0.05 }).catch(() => undefined);
       return;
     }
     if (firstAcceptMs === 0) firstAcceptMs = performance.now();
     const tasks = [];
-    for (let i = 0; i < count; i++) tasks.push(commandTask(offer, `${prefix}${launched + i}`, "true", "cpus:0.01;mem:1"));
+    for (let i = 0; i < count; i++) tasks.push(commandTask(offer, `${prefix}${launched + i}`, "true", `cpus:${taskCpus};mem:${taskMemMb}`));
     launched += count;
     framework.client.launch([offer.id], tasks, { refuse_seconds: 0.05 }).catch((error) => console.error(`launch failed: ${error}`));
   };
@@ -295,13 +346,18 @@ async function benchLaunch(receiverUrl: string): Promise<void> {
   const c = median(on.cpuMsPerTask);
   const d = median(off.cpuMsPerTask);
   console.log(`${"cpu of master + agents per task".padEnd(46)} on ${c.toFixed(2).padStart(7)} ms   off ${d.toFixed(2).padStart(7)} ms   on/off ${(c / d).toFixed(3)}`);
+  for (const cluster of [on, off]) {
+    if (cluster.failed > 0) console.log(`  ${cluster.name}: ${cluster.failed} task(s) did not finish with TASK_FINISHED; first: ${cluster.firstFailure}`);
+  }
   await on.framework.close();
   await off.framework.close();
 }
 
 async function main(): Promise<void> {
-  const receiver = startDiscardingReceiver();
-  const telemetry = setupTelemetry({ mode: "bench", instanceId: "bench-1", version: "0", env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });
+  const receiver = await startDiscardingReceiver();
+  // Spans only: a metrics push would collect the 130,000 per-agent series at each flush between
+  // rounds; a collection is timed on its own, as a /metrics scrape.
+  const telemetry = setupTelemetry({ mode: "bench", instanceId: "bench-1", version: "0", env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces` } });
   try {
     await benchAllocation(telemetry, receiver.bytes);
     if (!skipLaunch) await benchLaunch(receiver.url);
