@@ -73,7 +73,9 @@ function nzcCreate(client: zookeeper.Client, path: string, mode = zookeeper.Crea
 }
 
 beforeAll(async () => {
-  ensemble = await ZkLiteEnsemble.start({ viaBinary: true, tickTimeMs: TICK_MS, whitelist: ["*"], heartbeatIntervalMs: 50, electionTimeoutMs: 500, maxClientCnxns: 0 });
+  // --snap_count=100 (the least it takes): the leader compacts its log often, so a server that was
+  // down catches up from a snapshot of the tree (InstallSnapshot) as well as from entries.
+  ensemble = await ZkLiteEnsemble.start({ viaBinary: true, tickTimeMs: TICK_MS, whitelist: ["*"], heartbeatIntervalMs: 50, electionTimeoutMs: 500, maxClientCnxns: 0, snapshotEveryTxns: 100 });
 }, 60_000);
 
 afterAll(async () => {
@@ -190,7 +192,7 @@ describe("zk-lite --peers", () => {
       let killedAt = -1;
       let n = 0;
       const writer = async (w: number): Promise<void> => {
-        while (killedAt < 0 || acked.length < killedAt + 200) {
+        while (killedAt < 0 || acked.length < killedAt + 400) {
           const path = `${base}/w${w}-${n++}`;
           // A CONNECTION_LOSS may or may not have applied: only acknowledged writes count.
           if ((await nzcCreate(client, path)) === null) acked.push(path);
@@ -198,7 +200,7 @@ describe("zk-lite --peers", () => {
         }
       };
       const writers = [0, 1, 2, 3].map(writer);
-      await within(20_000, "writes before the kill", async () => (acked.length >= 100 ? true : undefined));
+      await within(20_000, "writes before the kill", async () => (acked.length >= 400 ? true : undefined));
       await ensemble.stopMember(old, "SIGKILL");
       killedAt = acked.length;
       await Promise.all(writers);
@@ -210,7 +212,8 @@ describe("zk-lite --peers", () => {
       await ensemble.waitServing();
       for (let i = 0; i < ensemble.members.length; i++) {
         const c = await connect(i);
-        ok(await c.sync(base));
+        // The restarted server serves only once caught up with the leader: no sync needed there.
+        if (i !== old) ok(await c.sync(base));
         const children = new Set(decodeChildren(ok(await c.getChildren(base))).children.map((name) => `${base}/${name}`));
         const missing = acked.filter((p) => !children.has(p));
         expect({ server: i, missing }).toEqual({ server: i, missing: [] });

@@ -4,12 +4,14 @@
 //   POST /api/internal/raft          Raft messages (consensus's HttpTransport)
 //   POST /api/internal/zk/forward    a follower's batch of client requests, for the leader to propose
 //   POST /api/internal/zk/touch      a follower's sessions that had activity, for the leader's tracker
+//   GET  /api/internal/zk/commit     the leader's term and commit index: a follower catches up to it before serving
 //
 // The server around it (server.ts) hands it requests with `submit` and learns outcomes through
-// the hooks as entries apply. A member serves clients only while it knows a leader and has
-// applied that leader's announcement (so it holds everything committed before the term); when
-// that stops being true, `servingChanged(false)` tells the server to drop its clients, as a
-// ZooKeeper server drops them when it loses its leader.
+// the hooks as entries apply. A member serves clients only while it knows a leader, has applied
+// that leader's announcement (so it holds everything committed before the term) and, on a
+// follower, has applied what the leader had committed when the follower asked; when that stops
+// being true, `servingChanged(false)` tells the server to drop its clients, as a ZooKeeper server
+// drops them when it loses its leader.
 
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -34,6 +36,7 @@ import { ReplicatedTree, type AppliedRequest } from "./replicated-tree.ts";
 
 export const forwardPath = "/api/internal/zk/forward";
 export const touchPath = "/api/internal/zk/touch";
+export const commitPath = "/api/internal/zk/commit";
 /** The Raft log and snapshots, beside (never mixed with) a standalone server's zk-lite-v1. */
 export const RAFT_SUBDIR = "zk-lite-raft-v1";
 /** Raft ticks per heartbeat (as the masters use): finer election timeouts, fewer split votes. */
@@ -126,12 +129,15 @@ export class Ensemble {
   private touchedSessions = new Set<bigint>();
   private touching = false;
   private servingTerm: number | null = null;
+  /** A follower's catch-up before serving: the leader's commit index in `term` (null while asking). */
+  private catchUp: { readonly term: number; readonly index: number | null } | null = null;
   private announcingTerm = 0;
   private pendingSyncs = 0;
   private readonly proposalBytes = { last: -1, min: -1, max: -1 };
   private readonly heardMs = new Map<string, number>();
   private readonly lastSendErrorMs = new Map<string, number>();
   private snapshotCount = 0;
+  private started = false;
   private leaderSinceMs: number | null = null;
   private closed = false;
 
@@ -182,7 +188,9 @@ export class Ensemble {
     const limit = bodyLimit({ maxSize: entryBytesMax + 64 * 1024, onError: (c) => c.json({ error: "body too large" }, 413) });
     app.post(forwardPath, limit, async (c) => this.handleForward(new Uint8Array(await c.req.arrayBuffer())));
     app.post(touchPath, limit, async (c) => this.handleTouch(new Uint8Array(await c.req.arrayBuffer())));
+    app.get(commitPath, () => this.handleCommitQuery());
     this.http = Bun.serve({ hostname: this.options.listenHost, port: this.options.self.peerPort, fetch: app.fetch });
+    this.started = true;
     this.driver.start();
     if (this.options.peers.length === 1) this.driver.campaign();
     // Serving is re-derived every heartbeat as well as on events: a term can change between two
@@ -283,11 +291,11 @@ export class Ensemble {
 
   /** Derives whether this member serves, and tells the server when that changes. */
   private refresh(): void {
-    if (this.closed) return;
+    // The driver restores a snapshot from disk while it is being built, before start().
+    if (this.closed || !this.started) return;
     const status = this.driver.status();
     if (status.role === "leader" && this.machine.announcedTerm !== status.term) this.maybeAnnounce(status.term);
-    const synced = status.leader !== null && this.machine.announcedTerm === status.term;
-    const next = synced ? status.term : null;
+    const next = this.syncedTerm(status);
     if (next === this.servingTerm) return;
     const was = this.servingTerm;
     this.servingTerm = next;
@@ -296,6 +304,50 @@ export class Ensemble {
     if (was !== null) this.hooks.servingChanged(false);
     if (next !== null) this.hooks.servingChanged(true);
     else for (const s of this.outbox.splice(0)) s.lost();
+  }
+
+  /**
+   * The term this member may serve clients in, if any: it knows the leader and has applied its
+   * announcement, and (on a follower) everything the leader had committed when it first asked,
+   * as a ZooKeeper follower serves only once synced with its leader. A restarted member thus
+   * catches up before its clients can read from it.
+   */
+  private syncedTerm(status: ReturnType<RaftDriver["status"]>): number | null {
+    if (status.leader === null || this.machine.announcedTerm !== status.term) return null;
+    if (status.role === "leader" || this.servingTerm === status.term) return status.term;
+    const target = this.catchUp;
+    if (target === null || target.term !== status.term) {
+      this.askLeaderCommit(status.term);
+      return null;
+    }
+    return target.index !== null && status.applied >= target.index ? status.term : null;
+  }
+
+  /** Asks the leader for its commit index; the answer becomes the catch-up target of `term`. */
+  private askLeaderCommit(term: number): void {
+    const leader = this.leaderPeer();
+    if (leader === null) return;
+    this.catchUp = { term, index: null };
+    void (async () => {
+      let index: number | null = null;
+      try {
+        const res = await fetch(`http://${leader.host}:${leader.peerPort}${commitPath}`, { signal: AbortSignal.timeout(forwardTimeoutMs) });
+        const body = (await res.json()) as { term?: unknown; commit?: unknown };
+        if (res.ok && body.term === term && typeof body.commit === "number") index = body.commit;
+      } catch (error) {
+        this.logSendError(leader.nodeId, error as Error);
+      }
+      if (this.catchUp?.term !== term) return;
+      // No usable answer: ask again on the next refresh.
+      this.catchUp = index === null ? null : { term, index };
+      this.refresh();
+    })();
+  }
+
+  private handleCommitQuery(): Response {
+    const status = this.driver.status();
+    if (status.role !== "leader") return Response.json({ error: "not the leader", leader: status.leader }, { status: 503 });
+    return Response.json({ term: status.term, commit: status.commit });
   }
 
   /** A new leader's first entry: once a member applies it, it holds everything committed before. */
