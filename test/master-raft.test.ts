@@ -158,6 +158,26 @@ describe("three masters", () => {
     expect(agentBackMs).toBeLessThan(3000);
   }, 90_000);
 
+  test("/master/redirect?leader_not= waits on a follower until another master leads; a bad wait is 400", async () => {
+    const masters = await startRaftMasters(3, testRaftTiming);
+    const first = await waitForLeader(masters);
+    const follower = masters.find((m) => m !== first)!;
+    const ask = (query: string) => fetch(`${follower.url}/master/redirect?leader_not=${first.id}&${query}`, { redirect: "manual" });
+    const bad = await ask("wait=forever");
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("'wait'");
+    expect((await ask("wait=2mins")).status).toBe(400);
+    // No news within the wait (the leader named by ip, as agents do from --master lists): 304.
+    expect((await ask("wait=200ms")).status).toBe(304);
+    const held = ask("wait=30secs");
+    await Bun.sleep(200);
+    first.proc.child.kill("SIGKILL");
+    const answer = await held;
+    const second = await waitForLeader(masters.filter((m) => m !== first));
+    expect(answer.status).toBe(307);
+    expect(answer.headers.get("location")).toEndWith(`:${second.port}`);
+  }, 60_000);
+
   test("an agent leaves a frozen leader for its successor without waiting for pings", async () => {
     const masters = await startRaftMasters(3, testRaftTiming);
     const first = await waitForLeader(masters);

@@ -55,6 +55,19 @@ test("leaderElsewhere: another master's leader counts once it confirms it leads"
   expect(found).toContain("m3:5050");
 });
 
+test("leaderElsewhere with a wait is a long poll: leader_not and wait travel in the query", async () => {
+  const urls: string[] = [];
+  const fetch = (url: string) => {
+    urls.push(url);
+    return Promise.resolve(new Response(null, { status: 307, headers: { location: "//m1:5050" } }));
+  };
+  const detector = createMasterDetector("m1:5050,m2:5050", { fetch });
+  expect(await detector.leaderElsewhere!("m1:5050", 500, 30_000)).toBeUndefined();
+  expect(urls).toEqual(["http://m2:5050/master/redirect?leader_not=m1%3A5050&wait=30000ms"]);
+  const quiet = createMasterDetector("m1:5050,m2:5050", { fetch: () => Promise.resolve(new Response(null, { status: 304 })) });
+  expect(await quiet.leaderElsewhere!("m1:5050", 500, 30_000)).toBeUndefined();
+});
+
 test("a list with no leader is a DetectionError naming each master's answer", async () => {
   const fetch = fakeFetch({ "m1:5050": { status: 503 }, "m2:5050": { status: 200 } });
   const error = await createMasterDetector("m1:5050,m2:5050", { fetch }).detect().catch((e: unknown) => e);

@@ -13,8 +13,10 @@ export interface MasterDetector {
   /**
    * Lists only: asks one other member where the leader is; a different leader that confirms it
    * leads is returned (the one we are connected to may be frozen or cut off and not know yet).
+   * With waitMs, the member holds the question open until it knows another leader or waitMs
+   * passes (a long poll); timeoutMs bounds each answer beyond that.
    */
-  leaderElsewhere?(current: string, timeoutMs: number): Promise<string | undefined>;
+  leaderElsewhere?(current: string, timeoutMs: number, waitMs?: number, signal?: AbortSignal): Promise<string | undefined>;
   close(): void;
 }
 
@@ -124,31 +126,33 @@ class RedirectDetector implements MasterDetector {
     });
   }
 
-  async leaderElsewhere(current: string, timeoutMs: number): Promise<string | undefined> {
+  async leaderElsewhere(current: string, timeoutMs: number, waitMs = 0, signal?: AbortSignal): Promise<string | undefined> {
     // `current` may be written differently from its list entry (the leader's hostname): then the
     // rotation includes it, and the short timeout bounds what asking a frozen leader costs.
     const others = this.addresses.filter((address) => address !== current);
     const member = others[this.probes++ % Math.max(1, others.length)];
     if (member === undefined) return undefined;
-    const named = await this.askOne(member, timeoutMs);
+    const longPoll = waitMs > 0 ? `?leader_not=${encodeURIComponent(current)}&wait=${Math.ceil(waitMs)}ms` : "";
+    const named = await this.askOne(member, timeoutMs + waitMs, longPoll, signal);
     if (named.leader === undefined || named.leader === current) return undefined;
     // A follower's news could be stale; the named master must say it leads.
-    const confirmed = await this.askOne(named.leader, timeoutMs);
+    const confirmed = await this.askOne(named.leader, timeoutMs, "", signal);
     return confirmed.leader === named.leader ? named.leader : undefined;
   }
 
-  private async askOne(address: string, timeoutMs = this.timeoutMs): Promise<{ leader?: string; problem: string }> {
+  private async askOne(address: string, timeoutMs = this.timeoutMs, query = "", signal?: AbortSignal): Promise<{ leader?: string; problem: string }> {
     let response: Response;
     try {
-      response = await this.fetch(`http://${address}/master/redirect`, {
+      response = await this.fetch(`http://${address}/master/redirect${query}`, {
         redirect: "manual",
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: signal === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
       });
     } catch (error) {
       return { problem: (error as Error).message };
     }
     await response.body?.cancel();
     if (response.status === 503) return { problem: "no leader elected" };
+    if (response.status === 304) return { problem: "no other leader within the wait" };
     const location = response.headers.get("location");
     if (response.status < 300 || response.status >= 400 || location === null) {
       return { problem: `answered ${response.status} without a redirect` };

@@ -4,6 +4,7 @@
 
 import type { Context, Hono, Next } from "hono";
 import { websocket } from "hono/bun";
+import { parseDurationMs } from "../flags/units.ts";
 import { effectiveFlagsForDisplay, serveModeHttp, versionInfo, type ProcessContext, type Service } from "../process/index.ts";
 import { mountAgentSocket } from "./agent-ws.ts";
 import { checkReregisterDeadline, pingTick } from "./agents.ts";
@@ -46,6 +47,8 @@ export class MasterService {
   readonly ids: MasterIds;
   leadership: Leadership = new StandaloneLeadership();
   private transitions: Promise<void> = Promise.resolve();
+  /** Long polls of /master/redirect?leader_not=..., woken whenever the leader changes. */
+  private readonly leaderWaiters = new Set<() => void>();
   address: { hostname: string; ip: string; port: number } = { hostname: "", ip: "", port: 0 };
 
   constructor(
@@ -69,6 +72,14 @@ export class MasterService {
   }
 
   private async apply(state: LeadershipState): Promise<void> {
+    try {
+      await this.applyLeadership(state);
+    } finally {
+      for (const wake of [...this.leaderWaiters]) wake();
+    }
+  }
+
+  private async applyLeadership(state: LeadershipState): Promise<void> {
     if (state.leading) {
       if (this.active) return;
       this.leader = { ...this.address, id: this.ids.masterId };
@@ -125,6 +136,36 @@ export class MasterService {
   /** `//host:port` of the leader, as Mesos writes redirect locations. */
   leaderLocation(): string | undefined {
     return this.leader ? `//${this.leader.hostname}:${this.leader.port}` : undefined;
+  }
+
+  /**
+   * The leader's location once it is neither absent nor `notHostPort` (by hostname or ip), or
+   * undefined when waitMs passes first. An agent watching for a frozen leader holds one of these
+   * open on another master instead of polling it.
+   */
+  async leaderLocationOtherThan(notHostPort: string, waitMs: number): Promise<string | undefined> {
+    const wanted = () => {
+      const leader = this.leader;
+      if (leader === undefined) return undefined;
+      const names = [`${leader.hostname}:${leader.port}`, ...(leader.ip === undefined ? [] : [`${leader.ip}:${leader.port}`])];
+      return names.includes(notHostPort) ? undefined : this.leaderLocation();
+    };
+    const deadline = performance.now() + waitMs;
+    for (;;) {
+      const found = wanted();
+      const leftMs = deadline - performance.now();
+      if (found !== undefined || leftMs <= 0) return found;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.leaderWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, leftMs);
+        timer.unref();
+        this.leaderWaiters.add(wake);
+      });
+    }
   }
 
   async stop(): Promise<void> {
@@ -184,10 +225,30 @@ function buildFields(): Record<string, unknown> {
   return { version: info.version, git_sha: info.git_sha, build_date: info.build_date, build_time: info.build_time, build_user: info.build_user };
 }
 
+/** Longest `wait` a /master/redirect long poll may ask for. */
+export const redirectWaitMaxMs = 60_000;
+
+/**
+ * `/master/redirect?leader_not=host:port&wait=30secs` (ours; Mesos has only the plain form): the
+ * answer waits, up to `wait`, until this master knows a leader other than `leader_not` (named by
+ * hostname or ip), then is the usual 307 to it; 304 when the wait ends without one (the leader
+ * is still `leader_not`, or none is elected). Agents watching their leader for a freeze hold one
+ * of these open on another master instead of asking it every half second.
+ */
+async function redirectLongPoll(c: Context, service: MasterService, leaderNot: string): Promise<Response> {
+  const waitText = c.req.query("wait") ?? "30secs";
+  const wait = parseDurationMs(waitText);
+  if (!wait.ok || wait.value > redirectWaitMaxMs) return c.text(`Invalid 'wait' parameter '${waitText}': expected ${wait.ok ? `at most ${redirectWaitMaxMs / 1000}secs` : wait.expected}`, 400);
+  const location = await service.leaderLocationOtherThan(leaderNot, wait.value);
+  return location === undefined ? c.body(null, 304) : c.body(null, 307, { Location: location });
+}
+
 /** While following: leader-only routes get 307 to the leader (503 when none); local ones a follower's view. */
 async function followerGate(c: Context, next: Next, service: MasterService): Promise<Response | void> {
-  if (service.active) return next();
   const path = c.req.path;
+  const leaderNot = path === "/master/redirect" || path === "/redirect" ? c.req.query("leader_not") : undefined;
+  if (leaderNot !== undefined) return redirectLongPoll(c, service, leaderNot);
+  if (service.active) return next();
   if (path === "/master/redirect" || path === "/redirect") {
     const location = service.leaderLocation();
     return location === undefined ? c.text("No leading master", 503) : c.body(null, 307, { Location: location });
