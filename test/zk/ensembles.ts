@@ -203,7 +203,9 @@ export class ZkLiteEnsemble extends Ensemble {
       juteMaxBufferBytes: o.juteMaxBufferBytes ?? 0xfffff,
       ensemble: { peers: parsePeers(this.peers), serverId: m.index + 1, heartbeatIntervalMs: heartbeatMs, electionTimeoutMs: electionMs, faultInjection: false },
     };
-    return spawn([BUN, ZK_LITE_MAIN, JSON.stringify(input)], { stdout: "ignore", stderr: "pipe" });
+    // ZK_LITE_BUN_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/p" profiles the members (stop them with SIGTERM).
+    const bunFlags = (process.env["ZK_LITE_BUN_FLAGS"] ?? "").split(" ").filter((f) => f !== "");
+    return spawn([BUN, ...bunFlags, ZK_LITE_MAIN, JSON.stringify(input)], { stdout: "ignore", stderr: "pipe" });
   }
 }
 
