@@ -80,14 +80,17 @@ for (const suite of suites) {
       }
     });
 
-    test("the task leads its own session and process group, with default signal handling, in the sandbox", async () => {
+    test("the task has a session and process group of its own, led by its supervisor, with default signal handling, in the sandbox", async () => {
       const h = await setup(suite.options);
       const pid = await h.launch("ids", "cat /proc/$$/stat; grep SigIgn /proc/$$/status; pwd");
       await h.termination("ids");
       const [stat, sigIgn, cwd] = readSandbox(h, "ids", "stdout").trim().split("\n");
       const fields = stat!.slice(stat!.lastIndexOf(")") + 2).split(" ");
-      expect(Number(fields[2])).toBe(pid); // pgrp
-      expect(Number(fields[3])).toBe(pid); // session
+      const [ppid, pgrp, session] = [Number(fields[1]), Number(fields[2]), Number(fields[3])];
+      expect(Number(stat!.split(" ")[0])).toBe(pid);
+      expect(pgrp).toBe(ppid); // the supervisor, the task's parent, leads the group
+      expect(session).toBe(ppid); // and the session
+      expect(pgrp).not.toBe(readProcStat(process.pid)!.pgrp); // not the agent's
       expect(sigIgn).toBe("SigIgn:\t0000000000000000");
       expect(cwd).toBe(h.sandbox("ids"));
     });

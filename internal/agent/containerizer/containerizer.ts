@@ -51,6 +51,14 @@ interface Container {
   taskPid: number;
   taskStartTicks: number | undefined;
   supervisorPid: number;
+  /**
+   * Leader of the session and process group the task lives in: its supervisor, or, after a
+   * restart that found the supervisor's pid held by another process, the task itself (whose
+   * descendants are then all that can be found).
+   */
+  groupPid: number;
+  /** The group leader's start time, when known: a holder of its pid that started later is not ours. */
+  groupStartTicks: number | undefined;
   /** The supervisor's handle when this instance started it; null after a restart. */
   child: SupervisorHandle | null;
   health: HealthRunner | null;
@@ -166,7 +174,9 @@ class SupervisedContainerizer implements Containerizer {
       throw error;
     });
     const taskStartTicks = this.taskStartTicksOf(pids.taskPid, pids.supervisorPid);
-    container = this.track({ id: spec.containerId, meta, sandboxDir: spec.sandboxDir, limits: spec.limits, cgroup, ...pids, taskStartTicks, child });
+    // The supervisor is our unreaped child: its pid cannot have been reused.
+    const groupStartTicks = readProcStat(pids.supervisorPid)?.startTicks;
+    container = this.track({ id: spec.containerId, meta, sandboxDir: spec.sandboxDir, limits: spec.limits, cgroup, ...pids, taskStartTicks, groupPid: pids.supervisorPid, groupStartTicks, child });
     this.startHealth(container, policy, spec.env, launchedAtMs);
     this.o.logger.info({ container_id: spec.containerId, pid: pids.taskPid, isolation: this.isolation }, "launched task");
     this.check(container);
@@ -214,7 +224,7 @@ class SupervisedContainerizer implements Containerizer {
     return stat !== null && stat.ppid === supervisorPid ? stat.startTicks : undefined;
   }
 
-  private track(fields: Pick<Container, "id" | "meta" | "sandboxDir" | "limits" | "cgroup" | "taskPid" | "supervisorPid" | "taskStartTicks" | "child">): Container {
+  private track(fields: Pick<Container, "id" | "meta" | "sandboxDir" | "limits" | "cgroup" | "taskPid" | "supervisorPid" | "taskStartTicks" | "groupPid" | "groupStartTicks" | "child">): Container {
     let resolveEnded!: (t: ContainerTermination) => void;
     const ended = new Promise<ContainerTermination>((resolve) => (resolveEnded = resolve));
     const container: Container = { ...fields, health: null, remembered: [], killing: null, finishing: false, termination: null, ended, resolveEnded };
@@ -254,13 +264,14 @@ class SupervisedContainerizer implements Containerizer {
   private async doKill(c: Container, gracePeriodMs: number): Promise<void> {
     c.meta.markKilled();
     const alive = isSameProcessAlive(c.taskPid, c.taskStartTicks);
-    if (c.cgroup === null) c.remembered = await snapshotTree(this.scan, c.taskPid, c.taskStartTicks);
-    if (alive) signalPid(-c.taskPid, "SIGTERM");
+    if (c.cgroup === null) c.remembered = await snapshotTree(this.scan, c.groupPid, c.groupStartTicks);
+    // The whole group: the supervisor leading it traps SIGTERM.
+    if (alive) signalPid(-c.groupPid, "SIGTERM");
     this.o.logger.info({ container_id: c.id, pid: c.taskPid, grace_period_ms: gracePeriodMs }, "killing task");
     const graceful = await this.waitEnded(c, gracePeriodMs);
     if (!graceful) {
       if (c.cgroup !== null) await killCgroup(c.cgroup);
-      else await killTree(this.scan, c.taskPid, c.taskStartTicks, c.remembered);
+      else await killTree(this.scan, c.groupPid, c.groupStartTicks, c.remembered, c.supervisorPid);
     }
     if (await this.waitEnded(c, this.o.killSettleMs)) return;
     this.o.logger.error({ container_id: c.id, pid: c.taskPid }, "supervisor recorded no status after the kill");
@@ -324,15 +335,8 @@ class SupervisedContainerizer implements Containerizer {
 
   private supervisorAlive(c: Container): boolean {
     if (c.child !== null) return c.child.exitCode === null && c.child.signalCode === null;
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${c.supervisorPid}/cmdline`, "utf8");
-    } catch (error) {
-      if ((error as { code?: string }).code === "ENOENT") return false;
-      throw error;
-    }
     // A reused pid would not carry our meta file in its arguments; a zombie has no cmdline at all.
-    return cmdline.split("\0").includes(c.meta.path);
+    return processArguments(c.supervisorPid).includes(c.meta.path);
   }
 
   private finishInBackground(c: Container, shellStatus: number | null, unknownReason?: string): void {
@@ -350,8 +354,8 @@ class SupervisedContainerizer implements Containerizer {
       // Without cgroups, a task that ended on its own has its group killed now and the rest of its
       // session by the next sweep; after a kill, the tree (with what was remembered) goes at once.
       if (c.cgroup !== null) await killCgroup(c.cgroup);
-      else if (c.killing === null && c.remembered.length === 0) this.sweeper.taskEnded(c.taskPid, c.taskStartTicks);
-      else await killTree(this.scan, c.taskPid, c.taskStartTicks, c.remembered);
+      else if (c.killing === null && c.remembered.length === 0) this.sweeper.taskEnded(c.groupPid, c.groupStartTicks);
+      else await killTree(this.scan, c.groupPid, c.groupStartTicks, c.remembered);
     } catch (error) {
       this.o.logger.error({ container_id: c.id, err: errorText(error) }, "failed to kill what the task left behind");
     }
@@ -397,7 +401,8 @@ class SupervisedContainerizer implements Containerizer {
       this.o.logger.warn({ container_id: k.containerId, checkpointed_pid: k.pid, pid: pids.taskPid }, "checkpointed pid differs; using the supervisor's");
     }
     const taskStartTicks = k.startTicks ?? this.taskStartTicksOf(pids.taskPid, pids.supervisorPid);
-    const c = this.track({ id: k.containerId, meta, sandboxDir: record.sandboxDir, limits: record.limits, cgroup, ...pids, taskStartTicks, child: null });
+    const group = groupAfterRestart(meta.path, pids, taskStartTicks);
+    const c = this.track({ id: k.containerId, meta, sandboxDir: record.sandboxDir, limits: record.limits, cgroup, ...pids, taskStartTicks, ...group, child: null });
     if (meta.isKilled() && !meta.hasStatus()) {
       // The agent died during a kill; finish it (the grace period has long begun).
       this.kill(c.id, 0).catch((error: unknown) => this.o.logger.error({ container_id: c.id, err: errorText(error) }, "resuming a kill failed"));
@@ -423,7 +428,7 @@ class SupervisedContainerizer implements Containerizer {
   private async reportLost(k: KnownContainer, meta: ContainerMeta, cgroup: ContainerCgroup | null, reason: string): Promise<void> {
     this.o.logger.warn({ container_id: k.containerId, reason }, "container lost");
     if (cgroup !== null) await killCgroup(cgroup);
-    const c = this.track({ id: k.containerId, meta, sandboxDir: k.sandboxDir, limits: k.limits, cgroup, taskPid: k.pid ?? 0, supervisorPid: 0, taskStartTicks: undefined, child: null });
+    const c = this.track({ id: k.containerId, meta, sandboxDir: k.sandboxDir, limits: k.limits, cgroup, taskPid: k.pid ?? 0, supervisorPid: 0, taskStartTicks: undefined, groupPid: 0, groupStartTicks: undefined, child: null });
     c.finishing = true;
     const termination = buildTermination({ containerId: k.containerId, shellStatus: null, memoryLimitExceeded: false, killedByAgent: meta.isKilled(), unknownReason: reason });
     c.termination = termination;
@@ -451,7 +456,10 @@ class SupervisedContainerizer implements Containerizer {
       const pids = meta.readPids();
       const cgroup = this.layout === null ? null : containerCgroup(this.layout, id);
       if (cgroup !== null && cgroupPids(cgroup).length > 0) await killCgroup(cgroup);
-      if (pids !== null && !meta.hasStatus()) await killTree(this.scan, pids.taskPid, undefined, []);
+      if (pids !== null && !meta.hasStatus()) {
+        const group = groupAfterRestart(meta.path, pids, undefined);
+        await killTree(this.scan, group.groupPid, group.groupStartTicks, []);
+      }
       if (cgroup !== null) await removeContainerCgroup(cgroup);
       meta.remove();
     }
@@ -461,7 +469,7 @@ class SupervisedContainerizer implements Containerizer {
     const c = this.containers.get(containerId);
     if (c === undefined || c.termination !== null) return undefined;
     const measured: CgroupStatistics =
-      c.cgroup !== null ? cgroupStatistics(c.cgroup) : treeStatistics(await this.procTable(), c.taskPid, c.taskStartTicks, pageBytes());
+      c.cgroup !== null ? cgroupStatistics(c.cgroup) : treeStatistics(await this.procTable(), c.groupPid, c.groupStartTicks, pageBytes(), c.supervisorPid);
     return { timestamp: this.o.clock.nowMs() / 1000, cpus_limit: c.limits.cpus, mem_limit_bytes: c.limits.memoryBytes, ...measured };
   }
 
@@ -537,4 +545,34 @@ class SupervisedContainerizer implements Containerizer {
     this.sweeper.close();
     for (const c of this.containers.values()) c.health?.stop();
   }
+}
+
+/** A process's arguments; empty when it is gone or a zombie. */
+function processArguments(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT" || (error as { code?: string }).code === "ESRCH") return [];
+    throw error;
+  }
+}
+
+/**
+ * The group a recovered task lives in. Its supervisor leads it; a process now holding the
+ * supervisor's pid is the supervisor if its arguments name our meta file (or it is a zombie, which
+ * keeps its pid). No holder at all: the pid is unused, so a group or session of that id, if any,
+ * is still ours. A holder that is someone else: our group is gone (a pid is not reused while a
+ * group or session names it), and only the task's own descendants can be found.
+ */
+function groupAfterRestart(
+  metaPath: string,
+  pids: { taskPid: number; supervisorPid: number },
+  taskStartTicks: number | undefined,
+): { groupPid: number; groupStartTicks: number | undefined } {
+  const holder = readProcStat(pids.supervisorPid);
+  if (holder === null) return { groupPid: pids.supervisorPid, groupStartTicks: undefined };
+  if (holder.state === "Z" || holder.state === "X" || processArguments(pids.supervisorPid).includes(metaPath)) {
+    return { groupPid: pids.supervisorPid, groupStartTicks: holder.startTicks };
+  }
+  return { groupPid: pids.taskPid, groupStartTicks: taskStartTicks };
 }

@@ -5,7 +5,7 @@
 //   launch <json>              written by the agent before the supervisor starts (the file is
 //                              created with it, exclusively: container ids are never reused)
 //   pids <task pid> <sup pid>  appended by the task's subshell once it is in its cgroups and
-//                              sandbox, just before it execs setsid (launch waits for the session)
+//                              sandbox, just before it execs the command
 //   exit <$? of the task>      appended by the supervisor when the task ends (alone when the task
 //                              never started)
 //   killed                     appended by the agent once it asked for a kill (a restart still

@@ -6,7 +6,6 @@ import { chown, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { buildSupervisorArgs, supervisorScript, type SupervisorTools } from "./supervisor.ts";
 import type { ContainerMeta } from "./meta.ts";
-import { readProcStat } from "./proc.ts";
 import type { SupervisorHandle, SupervisorSpawner } from "./spawner.ts";
 
 const toolDirs = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"];
@@ -27,7 +26,7 @@ export function findSupervisorTools(): SupervisorTools {
     return path;
   };
   if (!existsSync("/bin/sh")) throw new Error("containerizer needs /bin/sh");
-  return { sh: "/bin/sh", setsid: required("setsid"), env: required("env"), setpriv: findTool("setpriv"), perl: findTool("perl") };
+  return { sh: "/bin/sh", env: required("env"), setpriv: findTool("setpriv"), perl: findTool("perl") };
 }
 
 /** A task user's ids, as setpriv --reuid --regid --init-groups would set them. */
@@ -138,17 +137,9 @@ export async function spawnSupervisor(spawner: SupervisorSpawner, input: SpawnIn
 const pidPollIntervalMaxMs = 16;
 
 /**
- * Whether the recorded task is past its setsid: it leads its own session (so its group can be
- * signalled), or it is gone already. The supervisor records the pid just before setsid runs.
- */
-function taskSettled(taskPid: number): boolean {
-  const stat = readProcStat(taskPid);
-  return stat === null || stat.state === "Z" || stat.state === "X" || stat.session === taskPid;
-}
-
-/**
- * Waits for the supervisor's `pids` line and for the task to lead its own session; gives up when
- * the supervisor is gone without the line, or after waitMs.
+ * Waits for the supervisor's `pids` line (from then on the task is in its supervisor's process
+ * group, which the agent signals); gives up when the supervisor is gone without the line, or
+ * after waitMs.
  */
 export async function waitForPids(
   meta: ContainerMeta,
@@ -159,7 +150,7 @@ export async function waitForPids(
   let intervalMs = 1;
   for (;;) {
     const pids = meta.readPids();
-    if (pids !== null && taskSettled(pids.taskPid)) return pids;
+    if (pids !== null) return pids;
     if (supervisorGone()) {
       const last = meta.readPids();
       if (last !== null) return last;

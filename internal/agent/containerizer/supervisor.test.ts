@@ -4,17 +4,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSupervisorArgs, buildTaskChain, environmentPassesThrough, plainCommandWords, supervisorScript, type SupervisorTools } from "./supervisor.ts";
 
-const tools: SupervisorTools = { sh: "/bin/sh", setsid: "/usr/bin/setsid", env: "/usr/bin/env", setpriv: "/usr/bin/setpriv", perl: "/usr/bin/perl" };
+const tools: SupervisorTools = { sh: "/bin/sh", env: "/usr/bin/env", setpriv: "/usr/bin/setpriv", perl: "/usr/bin/perl" };
 const unsets = ["-u", "PWD", "-u", "OLDPWD", "-u", "OPTIND", "-u", "PPID", "-u", "IFS", "-u", "m", "-u", "n", "-u", "p", "-u", "s"];
 
-test("a shell command with a plain environment runs as setsid /bin/sh -c value, without env", () => {
-  expect(buildTaskChain({ command: { value: "echo hi" }, env: { PATH: "/bin", MESOS_TASK_ID: "t" } }, tools)).toEqual(["/usr/bin/setsid", "/bin/sh", "-c", "echo hi"]);
+test("a shell command with a plain environment runs as /bin/sh -c value, without env", () => {
+  expect(buildTaskChain({ command: { value: "echo hi" }, env: { PATH: "/bin", MESOS_TASK_ID: "t" } }, tools)).toEqual(["/bin/sh", "-c", "echo hi"]);
   expect(environmentPassesThrough({ command: { value: "x" }, env: { PATH: "/bin" } })).toBe(true);
 });
 
 test("a command the shell would only split into words is exec'd as those words", () => {
-  expect(buildTaskChain({ command: { value: "true" }, env: { PATH: "/bin" } }, tools)).toEqual(["/usr/bin/setsid", "true"]);
-  expect(buildTaskChain({ command: { value: " sleep  1.5 " }, env: { PATH: "/bin" } }, tools)).toEqual(["/usr/bin/setsid", "sleep", "1.5"]);
+  expect(buildTaskChain({ command: { value: "true" }, env: { PATH: "/bin" } }, tools)).toEqual(["true"]);
+  expect(buildTaskChain({ command: { value: " sleep  1.5 " }, env: { PATH: "/bin" } }, tools)).toEqual(["sleep", "1.5"]);
   expect(plainCommandWords("/usr/bin/python3 -m http.server --bind=127.0.0.1 8000")).toEqual(["/usr/bin/python3", "-m", "http.server", "--bind=127.0.0.1", "8000"]);
   const shellNeeded = ["echo hi", "exit 3", "cd /tmp", "A=1 env", "ls *", "sleep 1 && true", "sleep 1; true", "cat > out", "echo $HOME", "ls 'a b'", "if", "x\\y", "ls ~", "a\tb", "sleep 1 &", "-x", "kill 1", "pwd"];
   for (const value of shellNeeded) expect(plainCommandWords(value)).toBeNull();
@@ -30,7 +30,7 @@ test("the words exec'd directly behave as under /bin/sh -c: output, PATH lookup,
     for (const value of ["env", "false", "true", "seq 3", "no-such-program-xyz", "ls ."]) {
       const direct = buildTaskChain({ command: { value }, env: { PATH: "/usr/bin:/bin" } }, tools);
       expect(direct).not.toContain("/bin/sh");
-      expect(run(direct)).toEqual(run(["/usr/bin/setsid", "/bin/sh", "-c", value]));
+      expect(run(direct)).toEqual(run(["/bin/sh", "-c", value]));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -39,12 +39,12 @@ test("the words exec'd directly behave as under /bin/sh -c: output, PATH lookup,
 
 test("env restores defaults when the environment would not pass through dash unchanged, and for programs", () => {
   expect(buildTaskChain({ command: { shell: false, value: "/bin/echo" }, env: { PATH: "/bin" } }, tools)).toEqual([
-    "/usr/bin/setsid", "/usr/bin/env", "--default-signal", ...unsets, "--", "/bin/echo",
+    "/usr/bin/env", "--default-signal", ...unsets, "--", "/bin/echo",
   ]);
   const envs: Array<Record<string, string>> = [{ OPTIND: "9" }, { "odd-name": "1" }, { m: "mine" }, { PWD: "/x" }];
   for (const env of envs) {
     expect(environmentPassesThrough({ command: { value: "x" }, env })).toBe(false);
-    expect(buildTaskChain({ command: { value: "x" }, env }, tools)[1]).toBe("/usr/bin/env");
+    expect(buildTaskChain({ command: { value: "x" }, env }, tools)[0]).toBe("/usr/bin/env");
   }
 });
 
@@ -59,7 +59,7 @@ test("shell:false runs the program with arguments as argv; perl only when argv[0
 test("variables the shell would change or drop are passed to env explicitly", () => {
   const chain = buildTaskChain({ command: { value: "true" }, env: { PWD: "/given", IFS: ":", "odd-name": "1", PATH: "/bin", n: "7" } }, tools);
   const dashDash = chain.indexOf("--");
-  expect(chain.slice(3, dashDash)).toEqual(["-u", "OLDPWD", "-u", "OPTIND", "-u", "PPID", "-u", "m", "-u", "p", "-u", "s"]);
+  expect(chain.slice(2, dashDash)).toEqual(["-u", "OLDPWD", "-u", "OPTIND", "-u", "PPID", "-u", "m", "-u", "p", "-u", "s"]);
   expect(chain.slice(dashDash + 1, dashDash + 5)).toEqual(["PWD=/given", "IFS=:", "n=7", "odd-name=1"]);
 });
 
@@ -84,7 +84,7 @@ test("the task is a subshell of the supervisor: its own pid and the supervisor's
   const dir = mkdtempSync(join(tmpdir(), "supervisor-"));
   try {
     const metaFile = join(dir, "meta");
-    const args = buildSupervisorArgs({ containerMetaFile: metaFile, procsFiles: [], sandboxDir: dir, chain: ["/usr/bin/setsid", "/bin/sh", "-c", "grep SigIgn /proc/$$/status > out; sleep 0.3; exit 7"] });
+    const args = buildSupervisorArgs({ containerMetaFile: metaFile, procsFiles: [], sandboxDir: dir, chain: ["/bin/sh", "-c", "grep SigIgn /proc/$$/status > out; sleep 0.3; exit 7"] });
     const child = Bun.spawn({ cmd: ["/bin/sh", "-c", supervisorScript(), "sup", ...args], env: { PATH: "/usr/bin:/bin" }, stdio: ["ignore", "inherit", "inherit"], detached: true });
     while (!existsSync(join(dir, "out"))) await Bun.sleep(5);
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.kill(child.pid, signal);

@@ -8,7 +8,6 @@ import type { CommandInfo } from "../../wire/index.ts";
 /** Absolute paths of the tools the supervisor uses, found once at construction. */
 export interface SupervisorTools {
   sh: string;
-  setsid: string;
   env: string;
   /** Only needed to run tasks as another user. */
   setpriv: string | null;
@@ -24,27 +23,30 @@ export interface SupervisorTools {
 const scriptVariableNames = ["IFS", "m", "n", "p", "s"] as const;
 
 /**
- * `$1` is the container's meta file (meta.ts), `$2` the number of cgroup procs files that follow, then the
- * sandbox, then the argv to exec (setsid first). The supervisor forks the task as a foreground
- * subshell (a fork of dash, no exec) and waits for it; the subshell joins the cgroups by writing
- * 0 (the writer itself) to each procs file, learns its own pid from /proc/self, enters the
- * sandbox, appends "pids <task pid> <supervisor pid>" to the meta file and execs setsid, which makes it a
- * session and group leader before it execs the command. The pids line is written before setsid has run:
- * launch() waits until the task leads its session (or is gone) before it trusts the pid, so an
- * immediate kill still reaches the whole group, everything the command forks is born inside the
- * cgroups, and no extra shell is exec'd for the bookkeeping.
+ * `$1` is the container's meta file (meta.ts), `$2` the number of cgroup procs files that follow,
+ * then the sandbox, then the argv to exec. The agent spawns the supervisor in a session of its own
+ * (so it and everything of the task form one session and one process group, apart from the agent
+ * and every other task). The supervisor forks the task as a foreground subshell (a fork of dash,
+ * no exec) and waits for it; the subshell joins the cgroups by writing 0 (the writer itself) to
+ * each procs file, learns its own pid from /proc/self, enters the sandbox, appends "pids <task
+ * pid> <supervisor pid>" to the meta file and execs the command: everything the command forks is
+ * born inside the cgroups, and nothing but the command is exec'd. (The task once exec'd setsid to
+ * lead a session of its own; on this kind of VM every exec costs about a millisecond of CPU, and
+ * the group the supervisor leads serves as well: the agent signals the group, whose leader traps
+ * the signals it sends, and SIGKILLs the rest of the session without the supervisor.)
  *
- * Signals: the supervisor traps HUP/INT/QUIT/TERM/PIPE with a no-op (it must live to write the
- * status); a subshell resets trapped signals to their defaults and a foreground one gets no
- * SIGINT/SIGQUIT ignores (dash gives those to `&` jobs only), so the task starts with default
- * dispositions without `env --default-signal`. IFS is pinned because the supervisor runs in the
- * task's environment, which may set it.
+ * Signals: the supervisor traps with a no-op the signals a group-wide kill or a terminal sends,
+ * and those a task might send its own group (it must live to write the status); a subshell resets
+ * trapped signals to their defaults and a foreground one gets no SIGINT/SIGQUIT ignores (dash gives
+ * those to `&` jobs only), so the task starts with default dispositions without `env
+ * --default-signal`. IFS is pinned because the supervisor runs in the task's environment, which
+ * may set it.
  */
 export function supervisorScript(): string {
   return [
     "IFS=' '",
     "m=$1; n=$2; shift 2",
-    "trap : HUP INT QUIT TERM PIPE",
+    "trap : HUP INT QUIT TERM PIPE USR1 USR2 ALRM",
     "(",
     '  while [ "$n" -gt 0 ]; do echo 0 > "$1" || exit 125; shift; n=$((n - 1)); done',
     "  cd -P /proc/self || exit 125",
@@ -85,14 +87,14 @@ export function environmentPassesThrough(input: TaskChainInput): boolean {
 }
 
 /**
- * The argv the supervisor's subshell execs: `setsid`, then (unless the environment passes through
- * unchanged) `env` with the spec's environment fixed up exactly, then `setpriv` to switch user,
+ * The argv the supervisor's subshell execs: (unless the environment passes through unchanged)
+ * `env` with the spec's environment fixed up exactly, then `setpriv` to switch user,
  * then the command: `/bin/sh -c value` for shell commands (or just the words, when that is all
  * the shell would make of them: plainCommandWords), or the program with `arguments` as its argv
  * (argv[0] = arguments[0], as Mesos does).
  */
 export function buildTaskChain(input: TaskChainInput, tools: SupervisorTools): string[] {
-  const chain: string[] = [tools.setsid];
+  const chain: string[] = [];
   if (!environmentPassesThrough(input)) chain.push(...envFixups(input.env, tools));
   if (input.runAs !== undefined) {
     assert(tools.setpriv !== null, "switching user needs setpriv");

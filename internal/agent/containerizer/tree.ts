@@ -23,44 +23,51 @@ export async function snapshotTree(scan: ProcScan, taskPid: number, taskStartTic
 }
 
 /**
- * SIGKILLs the task's tree (session members and descendants) plus the processes remembered from
- * an earlier snapshot, until none is left alive. A remembered pid is only signalled while it still
- * has the same start time, so a reused pid is never hit.
+ * SIGKILLs the tree of the session led by `leaderPid` (its members and their descendants) plus the
+ * processes remembered from an earlier snapshot, all but `spare` (the supervisor, which must live
+ * to write the task's status), until none is left alive. A remembered pid is only signalled while
+ * it still has the same start time, so a reused pid is never hit.
  */
 export async function killTree(
   scan: ProcScan,
-  taskPid: number,
-  taskStartTicks: number | undefined,
+  leaderPid: number,
+  leaderStartTicks: number | undefined,
   remembered: readonly ProcIdentity[],
+  spare?: number,
 ): Promise<boolean> {
   for (let round = 0; round < treeKillRoundsMax; round++) {
-    const targets = treeTargets(await scan(), taskPid, taskStartTicks, remembered);
+    const targets = treeTargets(await scan(), leaderPid, leaderStartTicks, remembered, spare);
     if (targets.length === 0) return true;
     for (const pid of targets) signalPid(pid, "SIGKILL");
     await Bun.sleep(treeKillRoundIntervalMs);
   }
-  return treeTargets(await scan(), taskPid, taskStartTicks, remembered).length === 0;
+  return treeTargets(await scan(), leaderPid, leaderStartTicks, remembered, spare).length === 0;
 }
 
-/** Pure: which pids of this table belong to the task (now or by memory). */
+/** Pure: which pids of this table belong to the task (now or by memory), `spare` left out. */
 export function treeTargets(
   table: readonly ProcStat[],
-  taskPid: number,
-  taskStartTicks: number | undefined,
+  leaderPid: number,
+  leaderStartTicks: number | undefined,
   remembered: readonly ProcIdentity[],
+  spare?: number,
 ): number[] {
   const byPid = new Map(table.map((p) => [p.pid, p]));
-  const pids = new Set(taskTree(table, taskPid, taskStartTicks).map((p) => p.pid));
+  const pids = new Set(taskTree(table, leaderPid, leaderStartTicks).map((p) => p.pid));
   for (const r of remembered) {
     const p = byPid.get(r.pid);
     if (p !== undefined && p.startTicks === r.startTicks && p.state !== "Z" && p.state !== "X") pids.add(r.pid);
   }
+  if (spare !== undefined) pids.delete(spare);
   return [...pids];
 }
 
-/** Usage summed over the task's tree, in Mesos ResourceStatistics units. */
-export function treeStatistics(table: readonly ProcStat[], taskPid: number, taskStartTicks: number | undefined, pageBytes: number): CgroupStatistics {
-  const tree = taskTree(table, taskPid, taskStartTicks);
+/**
+ * Usage summed over the tree of the session led by `leaderPid`, `spare` (the supervisor, which is
+ * outside the task's cgroups too) left out, in Mesos ResourceStatistics units.
+ */
+export function treeStatistics(table: readonly ProcStat[], leaderPid: number, leaderStartTicks: number | undefined, pageBytes: number, spare?: number): CgroupStatistics {
+  const tree = taskTree(table, leaderPid, leaderStartTicks).filter((p) => p.pid !== spare);
   let user = 0;
   let system = 0;
   let rssPages = 0;
@@ -113,11 +120,14 @@ export class SessionSweeper {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** The task (session and group leader `sid`) has ended: kill its group now, its session soon. */
+  /**
+   * The task of the session and group led by `sid` (its supervisor, which has written the status)
+   * has ended: kill the group now, the rest of the session soon.
+   */
   taskEnded(sid: number, startTicks: number | undefined): void {
     // A pid is not reused while a group or session still names it; if it was reused, the old
     // group is empty and the new process's group is not ours.
-    // The task is almost always gone (its supervisor reaped it); existsSync spares the thrown ENOENT.
+    // The leader is almost always gone (the agent reaped it); existsSync spares the thrown ENOENT.
     const holder = existsSync(`/proc/${sid}`) ? readProcStat(sid) : null;
     if (holder === null || startTicks === undefined || holder.startTicks === startTicks) signalPid(-sid, "SIGKILL");
     this.add({ sid, startTicks, round: 0 });
