@@ -1,4 +1,6 @@
 // zk-lite's shell: sockets, framing, sessions, watches and durability around the pure data tree.
+// (In an ensemble, --peers, writes go through Raft instead of the txn log: see "ensemble" below
+// and ensemble/.)
 //
 // All requests run to completion on the event loop in arrival order. A write is validated,
 // applied to the tree and appended to the txn log at once; its reply (and every packet produced
@@ -8,12 +10,12 @@
 
 import type { Socket, TCPSocketListener } from "bun";
 import type { Hono } from "hono";
-import { aclAllows, authUserName, digestId, normalizeRemoteAddress, redactDigests } from "./acl.ts";
-import { zkAdminRoutes } from "./admin-routes.ts";
-import { makeCommandProvider, type ServerInternals } from "./command-provider.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { assert } from "../runtime/index.ts";
+import { aclAllows, authUserName, digestId, normalizeRemoteAddress, redactDigests } from "./acl.ts";
+import { zkAdminRoutes } from "./admin-routes.ts";
+import { makeCommandProvider, type ServerInternals } from "./command-provider.ts";
 import { Connection, type ConnectionData, type ConnectionState, type PipelineItem } from "./connection.ts";
 import { Ensemble, type AppliedRequest, type EnsembleRequest, type Origin } from "./ensemble/index.ts";
 import { AddWatchMode, ErrorCode, EventType, KeeperState, LAST_OP_NAMES, OpCode, Perms, WatcherType, Xid } from "./constants.ts";
