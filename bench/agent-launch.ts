@@ -4,12 +4,15 @@
 // process (what the agent would hold) and the supervisors' total RSS and PSS (a dash supervisor
 // shares almost all its pages, so PSS is the honest per-task figure).
 //
-//   ./node_modules/.bin/bun bench/agent-launch.ts [--launches=200] [--parallel=16] [--sleepers=1000]
+//   ./node_modules/.bin/bun bench/agent-launch.ts [--launches=200] [--parallel=16] [--sleepers=1000] [--work_root=/]
+//
+// The work dir is a fresh top-level directory by default, as bench/launch.ts explains: /tmp's
+// block group carries the inode churn of every test run on this machine, which made each sandbox
+// cost milliseconds there (--work_root=/tmp shows it).
 //
 // cgroups figures are skipped (with the reason) where cgroups are not writable.
 
 import { closeSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   createContainerizer,
@@ -32,7 +35,8 @@ const parallel = flag("parallel", "16");
 const sleepers = flag("sleepers", "1000");
 const env = { PATH: "/usr/bin:/bin", HOME: "/tmp" };
 const limits = { cpus: 0.1, memoryBytes: 64 * 1024 * 1024 };
-const root = mkdtempSync(join(tmpdir(), "bench-agent-launch-"));
+const workRootArg = process.argv.find((a) => a.startsWith("--work_root="));
+const root = mkdtempSync(join(workRootArg === undefined ? "/" : workRootArg.slice("--work_root=".length), "bench-agent-launch-"));
 const cgroupsRoot = `cluster-bench-${process.pid}`;
 
 interface Instance {
