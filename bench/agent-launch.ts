@@ -24,6 +24,7 @@ import {
   type IsolationChoice,
   type LaunchSpec,
 } from "../internal/agent/containerizer/index.ts";
+import { parseMeta } from "../internal/agent/containerizer/meta.ts";
 
 function flag(name: string, fallback: string): number {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -116,9 +117,8 @@ function supervisorMemory(metaDir: string): { count: number; rssKib: number; pss
   let rssKib = 0;
   let pssKib = 0;
   for (const id of readdirSync(join(metaDir, "containers"))) {
-    const pids = readFileSync(join(metaDir, "containers", id, "pids"), "utf8").trim().split(" ");
-    const supervisor = Number(pids[1]);
-    if (!existsSync(`/proc/${supervisor}/status`)) continue;
+    const supervisor = parseMeta(readFileSync(join(metaDir, "containers", id), "utf8")).pids?.supervisorPid;
+    if (supervisor === undefined || !existsSync(`/proc/${supervisor}/status`)) continue;
     count++;
     rssKib += kib(`/proc/${supervisor}/status`, /VmRSS:\s+(\d+)/);
     pssKib += kib(`/proc/${supervisor}/smaps_rollup`, /Pss:\s+(\d+)/);
