@@ -4,12 +4,15 @@
 // process (what the agent would hold) and the supervisors' total RSS and PSS (a dash supervisor
 // shares almost all its pages, so PSS is the honest per-task figure).
 //
-//   ./node_modules/.bin/bun bench/agent-launch.ts [--launches=200] [--parallel=16] [--sleepers=1000]
+//   ./node_modules/.bin/bun bench/agent-launch.ts [--launches=200] [--parallel=16] [--sleepers=1000] [--work_root=/]
+//
+// The work dir is a fresh top-level directory by default, as bench/launch.ts explains: /tmp's
+// block group carries the inode churn of every test run on this machine, which made each sandbox
+// cost milliseconds there (--work_root=/tmp shows it).
 //
 // cgroups figures are skipped (with the reason) where cgroups are not writable.
 
 import { closeSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   createContainerizer,
@@ -21,6 +24,7 @@ import {
   type IsolationChoice,
   type LaunchSpec,
 } from "../internal/agent/containerizer/index.ts";
+import { parseMeta } from "../internal/agent/containerizer/meta.ts";
 
 function flag(name: string, fallback: string): number {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -32,7 +36,8 @@ const parallel = flag("parallel", "16");
 const sleepers = flag("sleepers", "1000");
 const env = { PATH: "/usr/bin:/bin", HOME: "/tmp" };
 const limits = { cpus: 0.1, memoryBytes: 64 * 1024 * 1024 };
-const root = mkdtempSync(join(tmpdir(), "bench-agent-launch-"));
+const workRootArg = process.argv.find((a) => a.startsWith("--work_root="));
+const root = mkdtempSync(join(workRootArg === undefined ? "/" : workRootArg.slice("--work_root=".length), "bench-agent-launch-"));
 const cgroupsRoot = `cluster-bench-${process.pid}`;
 
 interface Instance {
@@ -112,9 +117,8 @@ function supervisorMemory(metaDir: string): { count: number; rssKib: number; pss
   let rssKib = 0;
   let pssKib = 0;
   for (const id of readdirSync(join(metaDir, "containers"))) {
-    const pids = readFileSync(join(metaDir, "containers", id, "pids"), "utf8").trim().split(" ");
-    const supervisor = Number(pids[1]);
-    if (!existsSync(`/proc/${supervisor}/status`)) continue;
+    const supervisor = parseMeta(readFileSync(join(metaDir, "containers", id), "utf8")).pids?.supervisorPid;
+    if (supervisor === undefined || !existsSync(`/proc/${supervisor}/status`)) continue;
     count++;
     rssKib += kib(`/proc/${supervisor}/status`, /VmRSS:\s+(\d+)/);
     pssKib += kib(`/proc/${supervisor}/smaps_rollup`, /Pss:\s+(\d+)/);
