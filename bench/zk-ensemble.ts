@@ -8,8 +8,12 @@
 // forceSync=yes). Client k connects to server k mod 3, followers first, so the single client of
 // the 1-client rows talks to a follower (its writes go through the leader) and 16 clients spread
 // over all three. Rows: durable creates/s, getData/s and setData/s with 1 and 16 clients (one
-// connection each, one request outstanding per client), with p50/p99 latency. The ratio column
-// is zk-lite / ZooKeeper; for throughput higher is better, for latency lower is better.
+// connection each, one request outstanding per client), with p50/p99 latency, and failover: the
+// milliseconds from SIGKILL of the leader until a client gets a write acknowledged by one of the
+// two others (median of FAILOVERS kills; the killed server is restarted in between). Both run with
+// their defaults: zk-lite --raft_heartbeat_interval=100ms --raft_election_timeout=1s, ZooKeeper
+// tickTime=2000 initLimit=10 syncLimit=5. The ratio column is zk-lite / ZooKeeper; for throughput
+// higher is better, for latency lower is better.
 
 import { Ensemble, ZkLiteEnsemble, ZooKeeperEnsemble } from "../test/zk/ensembles.ts";
 import { RawZkClient } from "../test/zk/raw-client.ts";
@@ -25,6 +29,9 @@ const WARMUP_MS = 3000;
 const CLIENT_COUNTS = [1, 16];
 const PAYLOAD = "x".repeat(DATA_BYTES);
 const OPS = ["create", "getData", "setData"] as const;
+const FAILOVERS = Number(args.get("failovers") ?? 3);
+/** One connect-and-create attempt against a server that may not serve (yet). */
+const ATTEMPT_TIMEOUT_MS = 2000;
 type Op = (typeof OPS)[number];
 
 interface RowResult {
@@ -74,7 +81,7 @@ async function runClients(clients: RawZkClient[], op: Op, durationMs: number, ta
 }
 
 async function prepare(kind: Kind): Promise<Bench> {
-  const options = { maxClientCnxns: 0, whitelist: ["srvr"] };
+  const options = { maxClientCnxns: 0, whitelist: ["srvr"], heartbeatIntervalMs: 100, electionTimeoutMs: 1000 };
   const ensemble: Ensemble = kind === "zk-lite" ? await ZkLiteEnsemble.start(options) : await ZooKeeperEnsemble.start(options);
   const leader = await ensemble.waitServing();
   const order = [...ensemble.members.map((m) => m.index).filter((i) => i !== leader), leader];
@@ -117,6 +124,55 @@ async function throughputRows(benches: Bench[]): Promise<Map<Kind, Map<string, R
   return out;
 }
 
+/** One attempt: a new session on server `port` and a create; true once acknowledged. */
+async function tryWrite(port: number, path: string): Promise<boolean> {
+  let client: RawZkClient | null = null;
+  const attempt = (async () => {
+    client = await RawZkClient.connect(port, { timeoutMs: 30_000 });
+    return (await client.create(path, PAYLOAD)).err === 0;
+  })();
+  const timeout = Bun.sleep(ATTEMPT_TIMEOUT_MS).then(() => false);
+  try {
+    return await Promise.race([attempt, timeout]);
+  } catch (e) {
+    void e; // refused or dropped while the ensemble elects: try again
+    return false;
+  } finally {
+    (client as RawZkClient | null)?.close();
+    attempt.catch(() => {});
+  }
+}
+
+/** SIGKILL of the leader until a write is acknowledged by one of the others; restarts the killed one. */
+async function failoverMs(e: Ensemble, round: number): Promise<number> {
+  const leader = await e.waitServing();
+  const others = e.members.map((m) => m.index).filter((i) => i !== leader);
+  await e.stopMember(leader, "SIGKILL");
+  const killedAt = performance.now();
+  let elapsed = NaN;
+  for (let attempt = 0; Number.isNaN(elapsed); attempt++) {
+    const i = others[attempt % others.length]!;
+    if (await tryWrite(e.members[i]!.clientPort, `/bench/failover-${round}-${attempt}`)) elapsed = performance.now() - killedAt;
+    else await Bun.sleep(10);
+  }
+  e.startMember(leader);
+  await e.waitServing();
+  return elapsed;
+}
+
+async function failoverRows(benches: Bench[]): Promise<Map<Kind, number>> {
+  const out = new Map<Kind, number>();
+  for (const b of benches) {
+    const runs: number[] = [];
+    for (let r = 0; r < FAILOVERS; r++) {
+      runs.push(await failoverMs(b.ensemble, r));
+      process.stderr.write(`  ${b.kind} failover ${r}: ${runs[runs.length - 1]!.toFixed(0)} ms\n`);
+    }
+    out.set(b.kind, median(runs));
+  }
+  return out;
+}
+
 function fmt(v: number, digits: number): string {
   return Number.isFinite(v) ? v.toFixed(digits) : "-";
 }
@@ -127,9 +183,12 @@ async function main(): Promise<void> {
   process.stderr.write(`starting 3-server ensembles of ${kinds.join(" and ")}...\n`);
   const benches: Bench[] = [];
   let results: Map<Kind, Map<string, RowResult>>;
+  let failovers: Map<Kind, number>;
   try {
     for (const kind of kinds) benches.push(await prepare(kind));
     results = await throughputRows(benches);
+    for (const b of benches) for (const c of b.clients) c.close();
+    failovers = await failoverRows(benches);
   } finally {
     for (const b of benches) {
       for (const c of b.clients) c.close();
@@ -148,6 +207,7 @@ async function main(): Promise<void> {
       rows.push([`${label} p99 (ms)`, lite?.get(key)?.p99Ms, zk?.get(key)?.p99Ms, "lower", 3]);
     }
   }
+  rows.push([`failover: SIGKILL of the leader to a write acknowledged (ms, median of ${FAILOVERS})`, failovers.get("zk-lite"), failovers.get("zookeeper"), "lower", 0]);
   const width = Math.max(...rows.map((r) => r[0].length)) + 2;
   console.log(`\n3-server zk-lite ensemble vs 3-server Apache ZooKeeper 3.8 ensemble (median of ${ROUNDS} alternating ${SECONDS}s runs per row, ${DATA_BYTES}-byte data, fsync on for both; client k on server k mod 3, followers first)`);
   console.log(`${"row".padEnd(width)}${"zk-lite".padStart(12)}${"zookeeper".padStart(12)}${"ratio".padStart(9)}  ok?`);

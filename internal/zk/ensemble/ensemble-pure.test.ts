@@ -4,6 +4,7 @@ import { JuteWriter } from "../jute.ts";
 import { writeAclList } from "../records.ts";
 import { OPEN_ACL_UNSAFE } from "../acl.ts";
 import { decodeEntry, decodeRequests, encodeEntry, encodeRequests, requestsEntry, type EnsembleRequest, type Origin } from "./entry.ts";
+import { campaignDelayMs } from "./liveness.ts";
 import { findSelf, parsePeers, peersProblem } from "./peers.ts";
 import { ReplicatedTree, type AppliedRequest } from "./replicated-tree.ts";
 import { counterOf, epochOf, makeZxid, nextZxid, ZXID_COUNTER_MAX } from "./zxid.ts";
@@ -34,6 +35,16 @@ describe("--peers", () => {
     expect(findSelf(peers, self).serverId).toBe(2);
     expect(findSelf(peers, { ...self, ip: "0.0.0.0", localAddresses: ["127.0.0.1"] }).serverId).toBe(2);
     expect(() => findSelf(peers, { ...self, port: 2183 })).toThrow("this server, 127.0.0.1:2183 (or box:2183), is not in the list");
+  });
+});
+
+describe("after the leader's connection closes", () => {
+  test("the surviving members campaign in --peers order, half a heartbeat apart", () => {
+    const peers = parsePeers("h:1:11,h:2:12,h:3:13,h:4:14,h:5:15");
+    const delays = (leader: number) => peers.filter((p) => p.serverId !== leader).map((p) => campaignDelayMs(peers, p, `h:${10 + leader}`, 100));
+    expect(delays(1)).toEqual([0, 50, 100, 150]);
+    expect(delays(3)).toEqual([0, 50, 100, 150]);
+    expect(delays(5)).toEqual([0, 50, 100, 150]);
   });
 });
 

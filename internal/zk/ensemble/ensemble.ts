@@ -5,6 +5,7 @@
 //   POST /api/internal/zk/forward    a follower's batch of client requests, for the leader to propose
 //   POST /api/internal/zk/touch      a follower's sessions that had activity, for the leader's tracker
 //   GET  /api/internal/zk/commit     the leader's term and commit index: a follower catches up to it before serving
+//   GET  /api/internal/zk/alive      a stream the leader keeps open while it leads: followers campaign when it breaks
 //
 // The server around it (server.ts) hands it requests with `submit` and learns outcomes through
 // the hooks as entries apply. A member serves clients only while it knows a leader, has applied
@@ -31,12 +32,14 @@ import { OpCode } from "../constants.ts";
 import { JuteDecodeError, JuteReader, JuteWriter } from "../jute.ts";
 import type { ZkLogger } from "../types.ts";
 import { decodeRequests, encodeEntry, encodeRequests, requestsEntry, requestsPerEntryMax, type EnsembleRequest } from "./entry.ts";
+import { AliveStreams, alivePath, campaignDelayMs, LeaderWatch } from "./liveness.ts";
 import type { Peer } from "./peers.ts";
 import { ReplicatedTree, type AppliedRequest } from "./replicated-tree.ts";
 
 export const forwardPath = "/api/internal/zk/forward";
 export const touchPath = "/api/internal/zk/touch";
 export const commitPath = "/api/internal/zk/commit";
+
 /** The Raft log and snapshots, beside (never mixed with) a standalone server's zk-lite-v1. */
 export const RAFT_SUBDIR = "zk-lite-raft-v1";
 /** Raft ticks per heartbeat (as the masters use): finer election timeouts, fewer split votes. */
@@ -137,6 +140,10 @@ export class Ensemble {
   private readonly heardMs = new Map<string, number>();
   private readonly lastSendErrorMs = new Map<string, number>();
   private snapshotCount = 0;
+  /** A follower's hold on the leader's liveness stream (liveness.ts). */
+  private readonly leaderWatch: LeaderWatch;
+  /** Liveness streams this member serves while it leads. */
+  private readonly aliveStreams = new AliveStreams();
   private started = false;
   private leaderSinceMs: number | null = null;
   private closed = false;
@@ -147,6 +154,11 @@ export class Ensemble {
     private readonly hooks: EnsembleHooks,
   ) {
     this.byNodeId = new Map(options.peers.map((p) => [p.nodeId, p]));
+    this.leaderWatch = new LeaderWatch(
+      this.byNodeId,
+      (leader) => this.leaderGone(leader),
+      (leader, error) => this.logSendError(leader, error),
+    );
     this.raftDir = path.join(options.dataDir, RAFT_SUBDIR);
     this.machine = new ReplicatedTree({
       applied: (a) => hooks.applied(a),
@@ -189,6 +201,7 @@ export class Ensemble {
     app.post(forwardPath, limit, async (c) => this.handleForward(new Uint8Array(await c.req.arrayBuffer())));
     app.post(touchPath, limit, async (c) => this.handleTouch(new Uint8Array(await c.req.arrayBuffer())));
     app.get(commitPath, () => this.handleCommitQuery());
+    app.get(alivePath, () => (this.driver.isLeader() ? this.aliveStreams.open() : Response.json({ error: "not the leader", leader: this.driver.leader() }, { status: 503 })));
     this.http = Bun.serve({ hostname: this.options.listenHost, port: this.options.self.peerPort, fetch: app.fetch });
     this.started = true;
     this.driver.start();
@@ -281,6 +294,8 @@ export class Ensemble {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
+    this.leaderWatch.stop();
+    this.aliveStreams.endAll();
     this.driver.stop();
     this.transport.close();
     await this.http?.stop(true);
@@ -294,6 +309,8 @@ export class Ensemble {
     // The driver restores a snapshot from disk while it is being built, before start().
     if (this.closed || !this.started) return;
     const status = this.driver.status();
+    this.leaderWatch.follow(status.role === "follower" ? status.leader : null);
+    if (status.role !== "leader" && this.aliveStreams.size > 0) this.aliveStreams.endAll();
     if (status.role === "leader" && this.machine.announcedTerm !== status.term) this.maybeAnnounce(status.term);
     const next = this.syncedTerm(status);
     if (next === this.servingTerm) return;
@@ -348,6 +365,16 @@ export class Ensemble {
     const status = this.driver.status();
     if (status.role !== "leader") return Response.json({ error: "not the leader", leader: status.leader }, { status: 503 });
     return Response.json({ term: status.term, commit: status.commit });
+  }
+
+  /** The leader's liveness stream ended: campaign (in turn) unless someone else already leads. */
+  private leaderGone(leader: string): void {
+    if (this.closed || this.driver.leader() !== leader || this.driver.isLeader()) return;
+    const delayMs = campaignDelayMs(this.options.peers, this.options.self, leader, this.options.heartbeatIntervalMs);
+    this.deps.logger.info({ leader, delay_ms: delayMs }, "zk-lite: the leader's connection closed; campaigning without waiting out the election timeout");
+    setTimeout(() => {
+      if (!this.closed && this.driver.leader() === leader && !this.driver.isLeader()) this.driver.campaign();
+    }, delayMs);
   }
 
   /** A new leader's first entry: once a member applies it, it holds everything committed before. */
