@@ -17,6 +17,7 @@
 
 import { Ensemble, ZkLiteEnsemble, ZooKeeperEnsemble } from "../test/zk/ensembles.ts";
 import { RawZkClient } from "../test/zk/raw-client.ts";
+import { CLIENT_COUNTS, createBenchNodes, fmt, median, OPS, PAYLOAD, runClients, throughputRows, type RowResult } from "./zk-workload.ts";
 import { zookeeperInstalled } from "../test/zk/servers.ts";
 
 type Kind = "zk-lite" | "zookeeper";
@@ -24,60 +25,16 @@ const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split
 const SECONDS = Number(args.get("seconds") ?? 2);
 const ROUNDS = Number(args.get("rounds") ?? 3);
 const ONLY = args.get("only") as Kind | undefined;
-const DATA_BYTES = 100;
+
 const WARMUP_MS = 3000;
-const CLIENT_COUNTS = [1, 16];
-const PAYLOAD = "x".repeat(DATA_BYTES);
-const OPS = ["create", "getData", "setData"] as const;
 const FAILOVERS = Number(args.get("failovers") ?? 3);
 /** One connect-and-create attempt against a server that may not serve (yet). */
 const ATTEMPT_TIMEOUT_MS = 2000;
-type Op = (typeof OPS)[number];
-
-interface RowResult {
-  opsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
 
 interface Bench {
   readonly kind: Kind;
   readonly ensemble: Ensemble;
   readonly clients: RawZkClient[];
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-async function runClients(clients: RawZkClient[], op: Op, durationMs: number, tag: string): Promise<RowResult> {
-  const latencies: number[] = [];
-  let ops = 0;
-  const started = performance.now();
-  const deadline = started + durationMs;
-  await Promise.all(
-    clients.map(async (c, k) => {
-      const own = `/bench/${tag}-own-${k}`;
-      let i = 0;
-      while (performance.now() < deadline) {
-        i++;
-        const t0 = performance.now();
-        const r = op === "create" ? await c.create(`/bench/${tag}-${k}-${i}`, PAYLOAD) : op === "getData" ? await c.getData(own) : await c.setData(own, PAYLOAD);
-        latencies.push(performance.now() - t0);
-        if (r.err !== 0) throw new Error(`${op} failed with ${r.err}`);
-        ops++;
-      }
-    }),
-  );
-  const elapsedS = (performance.now() - started) / 1000;
-  const sorted = Float64Array.from(latencies).sort();
-  return { opsPerSec: ops / elapsedS, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) };
 }
 
 async function prepare(kind: Kind): Promise<Bench> {
@@ -89,39 +46,11 @@ async function prepare(kind: Kind): Promise<Bench> {
     Array.from({ length: Math.max(...CLIENT_COUNTS) }, (_, k) => RawZkClient.connect(ensemble.members[order[k % order.length]!]!.clientPort, { timeoutMs: 30_000 })),
   );
   const setup = clients[0]!;
-  await setup.create("/bench");
-  for (const n of CLIENT_COUNTS) for (let r = 0; r < ROUNDS; r++) for (let k = 0; k < n; k++) await setup.create(`/bench/c${n}r${r}-own-${k}`, PAYLOAD);
-  for (let k = 0; k < clients.length; k++) await setup.create(`/bench/warm-own-${k}`, PAYLOAD);
+  await createBenchNodes(setup, ROUNDS, clients.length);
   // Every client must see the nodes it reads before the clock starts.
   await Promise.all(clients.map((c) => c.sync("/bench")));
   for (const op of OPS) await runClients(clients, op, WARMUP_MS / 3, "warm");
   return { kind, ensemble, clients };
-}
-
-/** Each row runs ROUNDS times per ensemble, alternating which goes first; the median is reported. */
-async function throughputRows(benches: Bench[]): Promise<Map<Kind, Map<string, RowResult>>> {
-  const out = new Map<Kind, Map<string, RowResult>>(benches.map((b) => [b.kind, new Map()]));
-  for (const op of OPS) {
-    for (const n of CLIENT_COUNTS) {
-      const runs = new Map<Kind, RowResult[]>(benches.map((b) => [b.kind, []]));
-      for (let r = 0; r < ROUNDS; r++) {
-        const order = r % 2 === 0 ? benches : [...benches].reverse();
-        for (const b of order) {
-          const res = await runClients(b.clients.slice(0, n), op, SECONDS * 1000, `c${n}r${r}`);
-          runs.get(b.kind)!.push(res);
-          process.stderr.write(`  ${b.kind} ${op} x${n} round ${r}: ${res.opsPerSec.toFixed(0)} ops/s p50 ${res.p50Ms.toFixed(3)} ms p99 ${res.p99Ms.toFixed(3)} ms\n`);
-        }
-      }
-      for (const [kind, list] of runs) {
-        out.get(kind)!.set(`${op} x${n}`, {
-          opsPerSec: median(list.map((x) => x.opsPerSec)),
-          p50Ms: median(list.map((x) => x.p50Ms)),
-          p99Ms: median(list.map((x) => x.p99Ms)),
-        });
-      }
-    }
-  }
-  return out;
 }
 
 /** One attempt: a new session on server `port` and a create; true once acknowledged. */
@@ -173,10 +102,6 @@ async function failoverRows(benches: Bench[]): Promise<Map<Kind, number>> {
   return out;
 }
 
-function fmt(v: number, digits: number): string {
-  return Number.isFinite(v) ? v.toFixed(digits) : "-";
-}
-
 async function main(): Promise<void> {
   const kinds: Kind[] = (["zk-lite", "zookeeper"] as const).filter((k) => (ONLY === undefined || ONLY === k) && (k === "zk-lite" || zookeeperInstalled()));
   if (!kinds.includes("zookeeper") && ONLY !== "zk-lite") console.log("bench/zk-ensemble: Apache ZooKeeper not installed (apt-get install -y zookeeper); zk-lite only");
@@ -186,7 +111,7 @@ async function main(): Promise<void> {
   let failovers: Map<Kind, number>;
   try {
     for (const kind of kinds) benches.push(await prepare(kind));
-    results = await throughputRows(benches);
+    results = await throughputRows(benches, ROUNDS, SECONDS);
     for (const b of benches) for (const c of b.clients) c.close();
     failovers = await failoverRows(benches);
   } finally {
@@ -209,7 +134,7 @@ async function main(): Promise<void> {
   }
   rows.push([`failover: SIGKILL of the leader to a write acknowledged (ms, median of ${FAILOVERS})`, failovers.get("zk-lite"), failovers.get("zookeeper"), "lower", 0]);
   const width = Math.max(...rows.map((r) => r[0].length)) + 2;
-  console.log(`\n3-server zk-lite ensemble vs 3-server Apache ZooKeeper 3.8 ensemble (median of ${ROUNDS} alternating ${SECONDS}s runs per row, ${DATA_BYTES}-byte data, fsync on for both; client k on server k mod 3, followers first)`);
+  console.log(`\n3-server zk-lite ensemble vs 3-server Apache ZooKeeper 3.8 ensemble (median of ${ROUNDS} alternating ${SECONDS}s runs per row, ${PAYLOAD.length}-byte data, fsync on for both; client k on server k mod 3, followers first)`);
   console.log(`${"row".padEnd(width)}${"zk-lite".padStart(12)}${"zookeeper".padStart(12)}${"ratio".padStart(9)}  ok?`);
   let misses = 0;
   for (const [label, a, b, better, digits] of rows) {

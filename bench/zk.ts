@@ -11,6 +11,7 @@
 // zk-lite / ZooKeeper; for throughput higher is better, for latency and memory lower is better.
 
 import { RawZkClient } from "../test/zk/raw-client.ts";
+import { CLIENT_COUNTS, createBenchNodes, fmt, OPS, PAYLOAD, runClients, throughputRows, type RowResult } from "./zk-workload.ts";
 import { rssBytes, startServer, zookeeperInstalled, type RunningServer, type ServerKind } from "../test/zk/servers.ts";
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=") as [string, string]));
@@ -18,48 +19,8 @@ const SECONDS = Number(args.get("seconds") ?? 2);
 const ROUNDS = Number(args.get("rounds") ?? 3);
 const ZNODES = Number(args.get("znodes") ?? 100_000);
 const ONLY = args.get("only") as ServerKind | undefined;
-const DATA_BYTES = 100;
+
 const WARMUP_MS = 2000;
-const CLIENT_COUNTS = [1, 16];
-const PAYLOAD = "x".repeat(DATA_BYTES);
-
-interface RowResult {
-  opsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-type Op = "create" | "getData" | "setData";
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
-
-async function runClients(port: number, clients: RawZkClient[], op: Op, durationMs: number, tag: string): Promise<RowResult> {
-  const latencies: number[] = [];
-  let ops = 0;
-  const deadline = performance.now() + durationMs;
-  const started = performance.now();
-  await Promise.all(
-    clients.map(async (c, k) => {
-      const own = `/bench/${tag}-own-${k}`;
-      let i = 0;
-      while (performance.now() < deadline) {
-        i++;
-        const t0 = performance.now();
-        const r = op === "create" ? await c.create(`/bench/${tag}-${k}-${i}`, PAYLOAD) : op === "getData" ? await c.getData(own) : await c.setData(own, PAYLOAD);
-        latencies.push(performance.now() - t0);
-        if (r.err !== 0) throw new Error(`${op} failed with ${r.err}`);
-        ops++;
-      }
-    }),
-  );
-  void port;
-  const elapsedS = (performance.now() - started) / 1000;
-  const sorted = Float64Array.from(latencies).sort();
-  return { opsPerSec: ops / elapsedS, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) };
-}
 
 interface Bench {
   readonly kind: ServerKind;
@@ -71,46 +32,10 @@ async function prepare(kind: ServerKind): Promise<Bench> {
   const server = await startServer(kind, { admin: false, maxClientCnxns: 0 });
   const clients = await Promise.all(Array.from({ length: Math.max(...CLIENT_COUNTS) }, () => RawZkClient.connect(server.port, { timeoutMs: 30_000 })));
   const setup = clients[0]!;
-  await setup.create("/bench");
-  for (const n of CLIENT_COUNTS) for (let r = 0; r < ROUNDS; r++) for (let k = 0; k < n; k++) await setup.create(`/bench/c${n}r${r}-own-${k}`, PAYLOAD);
-  await setup.create("/bench/warm-own-0", PAYLOAD);
+  await createBenchNodes(setup, ROUNDS, 1);
   // JIT warm-up for both: a little of each op before measuring.
-  for (const op of ["create", "getData", "setData"] as const) await runClients(server.port, clients.slice(0, 1), op, WARMUP_MS / 3, "warm");
+  for (const op of OPS) await runClients(clients.slice(0, 1), op, WARMUP_MS / 3, "warm");
   return { kind, server, clients };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-/**
- * Every row runs ROUNDS times per server, alternating which server goes first, and reports the
- * median: other work on the machine then hits both servers alike.
- */
-async function throughputRows(benches: Bench[]): Promise<Map<ServerKind, Map<string, RowResult>>> {
-  const out = new Map<ServerKind, Map<string, RowResult>>(benches.map((b) => [b.kind, new Map()]));
-  for (const op of ["create", "getData", "setData"] as const) {
-    for (const n of CLIENT_COUNTS) {
-      const runs = new Map<ServerKind, RowResult[]>(benches.map((b) => [b.kind, []]));
-      for (let r = 0; r < ROUNDS; r++) {
-        const order = r % 2 === 0 ? benches : [...benches].reverse();
-        for (const b of order) {
-          const res = await runClients(b.server.port, b.clients.slice(0, n), op, SECONDS * 1000, `c${n}r${r}`);
-          runs.get(b.kind)!.push(res);
-          process.stderr.write(`  ${b.kind} ${op} x${n} round ${r}: ${res.opsPerSec.toFixed(0)} ops/s p50 ${res.p50Ms.toFixed(3)} ms p99 ${res.p99Ms.toFixed(3)} ms\n`);
-        }
-      }
-      for (const [kind, list] of runs) {
-        out.get(kind)!.set(`${op} x${n}`, {
-          opsPerSec: median(list.map((x) => x.opsPerSec)),
-          p50Ms: median(list.map((x) => x.p50Ms)),
-          p99Ms: median(list.map((x) => x.p99Ms)),
-        });
-      }
-    }
-  }
-  return out;
 }
 
 async function memoryRow(kind: ServerKind): Promise<{ rssBytes: number; loadSeconds: number }> {
@@ -144,10 +69,6 @@ async function memoryRow(kind: ServerKind): Promise<{ rssBytes: number; loadSeco
   }
 }
 
-function fmt(v: number, digits: number): string {
-  return Number.isFinite(v) ? v.toFixed(digits) : "-";
-}
-
 async function main(): Promise<void> {
   const kinds: ServerKind[] = (["zk-lite", "zookeeper"] as const).filter((k) => (ONLY === undefined || ONLY === k) && (k === "zk-lite" || zookeeperInstalled()));
   if (!kinds.includes("zookeeper") && ONLY !== "zk-lite") console.log("bench/zk: Apache ZooKeeper not installed (apt-get install -y zookeeper); zk-lite only");
@@ -156,7 +77,7 @@ async function main(): Promise<void> {
   for (const kind of kinds) benches.push(await prepare(kind));
   let results: Map<ServerKind, Map<string, RowResult>>;
   try {
-    results = await throughputRows(benches);
+    results = await throughputRows(benches, ROUNDS, SECONDS);
   } finally {
     for (const b of benches) {
       for (const c of b.clients) c.close();
@@ -183,7 +104,7 @@ async function main(): Promise<void> {
   const mb = (k: ServerKind) => (memory.has(k) ? memory.get(k)!.rssBytes / (1024 * 1024) : undefined);
   rows.push([`RSS with ${ZNODES.toLocaleString("en")} znodes (MiB)`, mb("zk-lite"), mb("zookeeper"), "lower", 1]);
   const width = Math.max(...rows.map((r) => r[0].length)) + 2;
-  console.log(`\nzk-lite vs Apache ZooKeeper 3.8 (median of ${ROUNDS} alternating ${SECONDS}s runs per row, ${DATA_BYTES}-byte data, fsync on for both)`);
+  console.log(`\nzk-lite vs Apache ZooKeeper 3.8 (median of ${ROUNDS} alternating ${SECONDS}s runs per row, ${PAYLOAD.length}-byte data, fsync on for both)`);
   console.log(`${"row".padEnd(width)}${"zk-lite".padStart(12)}${"zookeeper".padStart(12)}${"ratio".padStart(9)}  ok?`);
   let misses = 0;
   for (const [label, a, b, better, digits] of rows) {
