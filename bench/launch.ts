@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupAll } from "../test/helpers/cluster.ts";
-import { commandTask, startTestAgent, startTestMaster, TestFramework } from "../test/helpers/e2e.ts";
+import { commandTask, removeRootCgroups, startTestAgent, startTestMaster, tasksFitting, TestFramework } from "../test/helpers/e2e.ts";
 import type { Offer, SchedulerEvent } from "../internal/wire/index.ts";
 
 function arg(name: string, fallback: string): string {
@@ -29,6 +29,7 @@ const isolation = arg("isolation", "posix");
 const sleepers = Number(arg("sleepers", "0"));
 const workRoot = arg("work_root", "/");
 const taskResources = "cpus:0.01;mem:1";
+const terminalStates = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST", "TASK_ERROR", "TASK_DROPPED", "TASK_GONE"]);
 // The test helpers retry unacknowledged updates after 500 ms; the product (like Mesos) after 10 s.
 const productionRetries = ["--status_update_retry_interval_min=10secs", "--status_update_retry_interval_max=10mins"];
 
@@ -61,7 +62,9 @@ async function main(): Promise<void> {
   const framework = new TestFramework([master.address], { name: "bench" });
   await framework.subscribe();
   let launched = 0;
+  /** Tasks ended, in any terminal state; those not TASK_FINISHED are counted by state and reported. */
   let finished = 0;
+  const otherEnds = new Map<string, number>();
   const latenciesMs: number[] = [];
   let firstAcceptMs = 0;
   let doneResolve: () => void = () => {};
@@ -69,11 +72,18 @@ async function main(): Promise<void> {
   const onEvent = (event: SchedulerEvent): void => {
     if (event.type === "UPDATE") {
       latenciesMs.push(Date.now() - event.update.status.timestamp * 1000);
-      if (event.update.status.state === "TASK_FINISHED" && ++finished === tasksTotal) doneResolve();
+      const state = event.update.status.state;
+      if (terminalStates.has(state)) {
+        if (state !== "TASK_FINISHED") {
+          otherEnds.set(state, (otherEnds.get(state) ?? 0) + 1);
+          if (otherEnds.size === 1 && otherEnds.get(state) === 1) console.error(`first task not finished: ${state} ${event.update.status.reason ?? ""} ${event.update.status.message ?? ""}`);
+        }
+        if (++finished === tasksTotal) doneResolve();
+      }
     }
   };
   const launchOn = (offer: Offer): void => {
-    const count = Math.min(200, tasksTotal - launched);
+    const count = Math.min(200, tasksTotal - launched, tasksFitting(offer, 0.01, 1));
     if (count <= 0) {
       framework.client.decline([offer.id], { refuse_seconds: 60 }).catch(() => undefined);
       return;
@@ -107,10 +117,21 @@ async function main(): Promise<void> {
   console.log(`launch ${tasksTotal} x true on ${agentsCount} agent(s), isolation=${isolation}, work dirs in ${workRoot}: ${(tasksTotal / elapsedS).toFixed(0)} tasks/s (ACCEPT to TASK_FINISHED, ${elapsedS.toFixed(2)} s; target >= 300/s)`);
   console.log(`status update delivery (agent timestamp to framework): p50 ${percentile(latenciesMs, 0.5).toFixed(1)} ms, p99 ${percentile(latenciesMs, 0.99).toFixed(1)} ms over ${latenciesMs.length} updates`);
   console.log(`cpu per launched task: ${rows.join(", ")}`);
+  if (otherEnds.size > 0) console.log(`tasks that did not finish: ${[...otherEnds].map(([state, count]) => `${count} ${state}`).join(", ")}`);
   if (sleepers > 0) await measureSleepers(framework, agents[0]!.proc.child.pid!, master.url);
   await framework.close();
   cleanupAll();
   for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
+  if (isolation === "cgroups") {
+    await Bun.sleep(500); // the killed agents' last containers' cgroups
+    for (let i = 0; i < agentsCount; i++) {
+      try {
+        removeRootCgroups(`cluster-bench-${process.pid}-${i}`);
+      } catch (error) {
+        console.error(`left cgroup root cluster-bench-${process.pid}-${i}: ${error}`);
+      }
+    }
+  }
 }
 
 async function measureSleepers(framework: TestFramework, agentPid: number, masterUrl: string): Promise<void> {

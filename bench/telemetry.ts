@@ -29,7 +29,7 @@ import { createMasterObserver } from "../observability/observers/index.ts";
 import { setupTelemetry, type Telemetry } from "../observability/telemetry/index.ts";
 import { readFileSync } from "node:fs";
 import { cleanupAll, tempDir } from "../test/helpers/cluster.ts";
-import { commandTask, startTestAgent, startTestMaster, TestFramework } from "../test/helpers/e2e.ts";
+import { commandTask, startTestAgent, startTestMaster, tasksFitting, TestFramework } from "../test/helpers/e2e.ts";
 
 
 function flag(name: string, fallback: string): string {
@@ -274,10 +274,6 @@ async function startLaunchCluster(name: "on" | "off", env: Record<string, string
 const taskCpus = 0.01;
 const taskMemMb = 1;
 
-function scalarOf(offer: Offer, name: string): number {
-  return offer.resources.filter((r) => r.name === name).reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
-}
-
 /** Launches `launchTasks` tasks (up to 200 per ACCEPT) and waits for all to end; returns tasks/s. */
 async function launchRound(cluster: LaunchCluster): Promise<number> {
   const { framework } = cluster;
@@ -302,7 +298,7 @@ async function launchRound(cluster: LaunchCluster): Promise<number> {
   };
   const launchOn = (offer: Offer): void => {
     // As many tasks as the offer holds: offers of what one finished task freed are small.
-    const count = Math.min(200, launchTasks - launched, Math.floor(scalarOf(offer, "cpus") / taskCpus + 1e-9), Math.floor(scalarOf(offer, "mem") / taskMemMb));
+    const count = Math.min(200, launchTasks - launched, tasksFitting(offer, taskCpus, taskMemMb));
     if (count <= 0) {
       framework.client.decline([offer.id], { refuse_seconds: 0.05 }).catch(() => undefined);
       return;

@@ -3,11 +3,12 @@
 // with the real containerizer (posix isolation); each test has its own master and work dir.
 
 import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { accessSync, constants, existsSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupAll, tempDir } from "./helpers/cluster.ts";
 import { sandboxFile, startInProcessAgent, type InProcessAgent } from "./helpers/agent-process.ts";
 import { commandTask, eventually, ProtocolMaster, type StatusUpdateFrame } from "./helpers/protocol-master.ts";
+import { removeRootCgroups } from "./helpers/e2e.ts";
 
 
 // Generous: the first test builds the executable, and machines under load are slow.
@@ -401,13 +402,6 @@ describe("users", () => {
     expect(sandboxFile(workDir, "agent-V", "fw", "me", "stdout")).toBe(`${process.getuid?.()}\n`);
   });
 });
-
-function removeRootCgroups(root: string): void {
-  for (const controller of readdirSync("/sys/fs/cgroup")) {
-    const dir = join("/sys/fs/cgroup", controller, root);
-    if (existsSync(dir)) rmdirSync(dir);
-  }
-}
 
 /** The OOM test needs root and a writable cgroup v1 memory hierarchy; elsewhere it is skipped. */
 function cgroupsV1MemoryWritable(): boolean {

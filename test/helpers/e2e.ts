@@ -1,6 +1,8 @@
 // A small real cluster for end-to-end tests: a master process, agent processes, and a framework
 // through the scheduler client, with helpers to wait for events.
 
+import { existsSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { SchedulerClient } from "../../internal/framework/index.ts";
 import type { FrameworkInfo, Offer, SchedulerEvent, TaskInfo, TaskStatus } from "../../internal/wire/index.ts";
 import { startCluster, tempDir, type RunningCluster } from "./cluster.ts";
@@ -107,6 +109,26 @@ export class TestFramework {
 
 function describe(event: SchedulerEvent): string {
   return event.type === "UPDATE" ? `UPDATE(${event.update.status.task_id.value}:${event.update.status.state})` : event.type;
+}
+
+/** Removes an agent's --cgroups_root from every cgroup v1 controller (and v2); its containers' cgroups must be gone. */
+export function removeRootCgroups(root: string): void {
+  for (const controller of readdirSync("/sys/fs/cgroup")) {
+    const dir = join("/sys/fs/cgroup", controller, root);
+    if (existsSync(dir) && statSync(dir).isDirectory()) rmdirSync(dir);
+  }
+  const v2 = join("/sys/fs/cgroup", root);
+  if (existsSync(join("/sys/fs/cgroup", "cgroup.controllers")) && existsSync(v2)) rmdirSync(v2);
+}
+
+/** How much of one scalar resource an offer holds, over every role. */
+export function offerScalar(offer: Offer, name: string): number {
+  return offer.resources.filter((r) => r.name === name).reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
+}
+
+/** How many tasks of `cpus` and `memMb` each fit in an offer. */
+export function tasksFitting(offer: Offer, cpus: number, memMb: number): number {
+  return Math.min(Math.floor(offerScalar(offer, "cpus") / cpus + 1e-9), Math.floor(offerScalar(offer, "mem") / memMb + 1e-9));
 }
 
 export function commandTask(offer: Offer, taskId: string, command: string, resources = "cpus:0.1;mem:32"): TaskInfo {
