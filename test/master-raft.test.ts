@@ -190,7 +190,8 @@ describe("three masters", () => {
       await eventually(async () => ((await getJson(`${second.url}/master/state`)).slaves.some((s: any) => s.active) ? true : undefined), 15_000, "agent re-registered with the new leader");
       const agentBackMs = performance.now() - electedAtMs;
       console.log(`frozen leader: agent back ${Math.round(agentBackMs)} ms after the new leader was elected`);
-      expect(agentBackMs).toBeLessThan(3000);
+      // Seconds, not the 75 s of missed pings (15 s x 5) it would take without the watch; figures are in bench/failover.ts.
+      expect(agentBackMs).toBeLessThan(10_000);
     } finally {
       first.proc.child.kill("SIGCONT");
     }

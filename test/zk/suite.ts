@@ -1064,7 +1064,10 @@ export const CASES: Case[] = [
         expect(resumed.getSessionId().toString("hex")).toBe(raw.sessionId.toString(16).padStart(16, "0"));
         const stat = await nzcCall<zookeeper.Stat | null>((cb) => resumed.exists(b, undefined, cb));
         expect(stat?.ephemeralOwner.toString("hex")).toBe(raw.sessionId.toString(16).padStart(16, "0"));
-        const deleted = new Promise<string>((resolve) => watcher.exists(b, (e) => resolve(e.getName()), () => {}));
+        // The watch must be set before the close: the two go over different connections.
+        let fire!: (name: string) => void;
+        const deleted = new Promise<string>((resolve) => (fire = resolve));
+        await nzcCall((cb) => watcher.exists(b, (e) => fire(e.getName()), cb));
         resumed.close();
         expect(await deleted).toBe("NODE_DELETED");
       } finally {
