@@ -108,6 +108,10 @@ describe("agent restart", () => {
     expect(reported.long?.pendingUpdates).toBe(1);
     const resent = await m.waitForUpdate("long", "TASK_RUNNING", { from });
     expect(resent.status.uuid).toBe(longRunning.status.uuid);
+    // The agent may have died before it recorded the acknowledgement of gated's TASK_RUNNING: then
+    // that update comes again first, and TASK_FAILED (in order per task) only once it is acknowledged.
+    const firstGated = await m.waitFor(`an update of gated`, (f): f is StatusUpdateFrame => f.type === "STATUS_UPDATE" && f.status.task_id.value === "gated", { from });
+    if (firstGated.status.state === "TASK_RUNNING") ack(m, firstGated);
     const failed = await m.waitForUpdate("gated", "TASK_FAILED", { from });
     expect(failed.status.message).toBe("Command exited with status 3");
     expect(isAlive(longPid)).toBe(true);

@@ -168,6 +168,8 @@ describe("three masters", () => {
     expect((await ask("wait=2mins")).status).toBe(400);
     // No news within the wait (the leader named by ip, as agents do from --master lists): 304.
     expect((await ask("wait=200ms")).status).toBe(304);
+    // The leader asked about itself answers at once: an agent must not hold its question there.
+    expect((await fetch(`${first.url}/master/redirect?leader_not=${first.id}&wait=30secs`, { redirect: "manual" })).status).toBe(409);
     const held = ask("wait=30secs");
     await Bun.sleep(200);
     first.proc.child.kill("SIGKILL");

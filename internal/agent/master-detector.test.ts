@@ -62,10 +62,26 @@ test("leaderElsewhere with a wait is a long poll: leader_not and wait travel in 
     return Promise.resolve(new Response(null, { status: 307, headers: { location: "//m1:5050" } }));
   };
   const detector = createMasterDetector("m1:5050,m2:5050", { fetch });
+  // A member is first asked without waiting; once it has answered, it holds the next question.
   expect(await detector.leaderElsewhere!("m1:5050", 500, 30_000)).toBeUndefined();
-  expect(urls).toEqual(["http://m2:5050/master/redirect?leader_not=m1%3A5050&wait=30000ms"]);
+  expect(await detector.leaderElsewhere!("m1:5050", 500, 30_000)).toBeUndefined();
+  expect(urls).toEqual(["http://m2:5050/master/redirect?leader_not=m1%3A5050&wait=0ms", "http://m2:5050/master/redirect?leader_not=m1%3A5050&wait=30000ms"]);
   const quiet = createMasterDetector("m1:5050,m2:5050", { fetch: () => Promise.resolve(new Response(null, { status: 304 })) });
   expect(await quiet.leaderElsewhere!("m1:5050", 500, 30_000)).toBeUndefined();
+});
+
+test("leaderElsewhere: a member that says it is the watched leader (409, another spelling) is not asked again", async () => {
+  const asked: string[] = [];
+  const fetch = (url: string) => {
+    const host = new URL(url).host;
+    asked.push(host);
+    if (host === "10.0.0.1:5050") return Promise.resolve(new Response("leader_not names this master", { status: 409 }));
+    return Promise.resolve(new Response(null, { status: 304 }));
+  };
+  const detector = createMasterDetector("10.0.0.1:5050,10.0.0.2:5050,10.0.0.3:5050", { fetch });
+  for (let i = 0; i < 6; i++) await detector.leaderElsewhere!("leader-host:5050", 500, 30_000);
+  expect(asked[0]).toBe("10.0.0.1:5050");
+  expect(asked.slice(1)).not.toContain("10.0.0.1:5050");
 });
 
 test("a list with no leader is a DetectionError naming each master's answer", async () => {

@@ -98,6 +98,10 @@ class RedirectDetector implements MasterDetector {
   private readonly fetch: FetchLike;
   private readonly timeoutMs: number;
   private probes = 0;
+  /** Members that answered their last question: they may be asked to hold the next one open. */
+  private readonly answered = new Set<string>();
+  /** Per leader address, the list entries that said they are that leader (409). */
+  private readonly leaderEntries = new Map<string, Set<string>>();
 
   constructor(
     private readonly addresses: readonly string[],
@@ -127,20 +131,29 @@ class RedirectDetector implements MasterDetector {
   }
 
   async leaderElsewhere(current: string, timeoutMs: number, waitMs = 0, signal?: AbortSignal): Promise<string | undefined> {
-    // `current` may be written differently from its list entry (the leader's hostname): then the
-    // rotation includes it, and the short timeout bounds what asking a frozen leader costs.
-    const others = this.addresses.filter((address) => address !== current);
-    const member = others[this.probes++ % Math.max(1, others.length)];
+    // `current` may be written differently from its list entry (the leader's hostname), so the
+    // rotation may include the leader itself. A member is first asked without waiting: the leader
+    // answers 409 (and is left out from then on), a follower answers at once, a frozen master
+    // costs the short timeout. Only a member that answered is asked to hold the question open.
+    if (this.leaderEntries.get(current) === undefined) this.leaderEntries.set(current, new Set());
+    const leaderEntries = this.leaderEntries.get(current)!;
+    const others = this.addresses.filter((address) => address !== current && !leaderEntries.has(address));
+    const member = others[this.probes % Math.max(1, others.length)];
     if (member === undefined) return undefined;
-    const longPoll = waitMs > 0 ? `?leader_not=${encodeURIComponent(current)}&wait=${Math.ceil(waitMs)}ms` : "";
-    const named = await this.askOne(member, timeoutMs + waitMs, longPoll, signal);
+    const wait = waitMs > 0 && this.answered.has(member) ? waitMs : 0;
+    const named = await this.askOne(member, timeoutMs + wait, `?leader_not=${encodeURIComponent(current)}&wait=${Math.ceil(wait)}ms`, signal);
+    if (named.status === 409) leaderEntries.add(member);
+    if (named.status === undefined) {
+      this.answered.delete(member);
+      this.probes++;
+    } else this.answered.add(member);
     if (named.leader === undefined || named.leader === current) return undefined;
     // A follower's news could be stale; the named master must say it leads.
     const confirmed = await this.askOne(named.leader, timeoutMs, "", signal);
     return confirmed.leader === named.leader ? named.leader : undefined;
   }
 
-  private async askOne(address: string, timeoutMs = this.timeoutMs, query = "", signal?: AbortSignal): Promise<{ leader?: string; problem: string }> {
+  private async askOne(address: string, timeoutMs = this.timeoutMs, query = "", signal?: AbortSignal): Promise<{ leader?: string; problem: string; status?: number }> {
     let response: Response;
     try {
       response = await this.fetch(`http://${address}/master/redirect${query}`, {
@@ -151,14 +164,14 @@ class RedirectDetector implements MasterDetector {
       return { problem: (error as Error).message };
     }
     await response.body?.cancel();
-    if (response.status === 503) return { problem: "no leader elected" };
-    if (response.status === 304) return { problem: "no other leader within the wait" };
+    const status = response.status;
+    if (status === 503) return { problem: "no leader elected", status };
+    if (status === 304) return { problem: "no other leader within the wait", status };
+    if (status === 409) return { problem: "this master is the one named", status };
     const location = response.headers.get("location");
-    if (response.status < 300 || response.status >= 400 || location === null) {
-      return { problem: `answered ${response.status} without a redirect` };
-    }
+    if (status < 300 || status >= 400 || location === null) return { problem: `answered ${status} without a redirect`, status };
     const leader = leaderFromLocation(location);
-    return leader === undefined ? { problem: `unusable Location '${location}'` } : { leader, problem: "" };
+    return leader === undefined ? { problem: `unusable Location '${location}'`, status } : { leader, problem: "", status };
   }
 
   close(): void {}

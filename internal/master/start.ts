@@ -147,8 +147,7 @@ export class MasterService {
     const wanted = () => {
       const leader = this.leader;
       if (leader === undefined) return undefined;
-      const names = [`${leader.hostname}:${leader.port}`, ...(leader.ip === undefined ? [] : [`${leader.ip}:${leader.port}`])];
-      return names.includes(notHostPort) ? undefined : this.leaderLocation();
+      return namesOf(leader).includes(notHostPort) ? undefined : this.leaderLocation();
     };
     const deadline = performance.now() + waitMs;
     for (;;) {
@@ -166,6 +165,11 @@ export class MasterService {
         this.leaderWaiters.add(wake);
       });
     }
+  }
+
+  /** Whether `hostPort` names this master (by hostname or ip). */
+  isSelf(hostPort: string): boolean {
+    return namesOf(this.address).includes(hostPort);
   }
 
   async stop(): Promise<void> {
@@ -225,6 +229,11 @@ function buildFields(): Record<string, unknown> {
   return { version: info.version, git_sha: info.git_sha, build_date: info.build_date, build_time: info.build_time, build_user: info.build_user };
 }
 
+/** The host:port spellings of a master: by hostname and by ip. */
+function namesOf(address: { hostname: string; ip?: string; port: number }): string[] {
+  return [`${address.hostname}:${address.port}`, ...(address.ip === undefined ? [] : [`${address.ip}:${address.port}`])];
+}
+
 /** Longest `wait` a /master/redirect long poll may ask for. */
 export const redirectWaitMaxMs = 60_000;
 
@@ -232,13 +241,16 @@ export const redirectWaitMaxMs = 60_000;
  * `/master/redirect?leader_not=host:port&wait=30secs` (ours; Mesos has only the plain form): the
  * answer waits, up to `wait`, until this master knows a leader other than `leader_not` (named by
  * hostname or ip), then is the usual 307 to it; 304 when the wait ends without one (the leader
- * is still `leader_not`, or none is elected). Agents watching their leader for a freeze hold one
- * of these open on another master instead of asking it every half second.
+ * is still `leader_not`, or none is elected); 409 at once when `leader_not` is this very master
+ * (an agent may know its leader by another spelling than its --master list entry, and must not
+ * hold its question open on the master it watches). Agents watching their leader for a freeze
+ * hold one of these open on another master instead of asking it every half second.
  */
 async function redirectLongPoll(c: Context, service: MasterService, leaderNot: string): Promise<Response> {
   const waitText = c.req.query("wait") ?? "30secs";
   const wait = parseDurationMs(waitText);
   if (!wait.ok || wait.value > redirectWaitMaxMs) return c.text(`Invalid 'wait' parameter '${waitText}': expected ${wait.ok ? `at most ${redirectWaitMaxMs / 1000}secs` : wait.expected}`, 400);
+  if (service.isSelf(leaderNot)) return c.text(`leader_not names this master`, 409);
   const location = await service.leaderLocationOtherThan(leaderNot, wait.value);
   return location === undefined ? c.body(null, 304) : c.body(null, 307, { Location: location });
 }
