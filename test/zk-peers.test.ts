@@ -168,10 +168,22 @@ describe("zk-lite --peers", () => {
     const { leader, followers: fs } = await followers();
     const path = `/peers-resume-${Date.now()}`;
     const first = await connect(fs[0]!);
-    ok(await first.create(path, "", CreateFlag.EPHEMERAL));
+    const created = ok(await first.create(path, "", CreateFlag.EPHEMERAL));
     first.close();
+    // As real clients do, the resuming client says which zxid it has seen; a server that has not
+    // applied that far yet refuses it (as ZooKeeper does) and the client tries again.
+    const resume = async (i: number): Promise<RawZkClient> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await RawZkClient.connect(port(i), { sessionId: first.sessionId, password: first.password, timeoutMs: 10 * TICK_MS, lastZxidSeen: BigInt(created.zxid) });
+        } catch (error) {
+          if (attempt >= 50) throw error;
+          await Bun.sleep(20);
+        }
+      }
+    };
     for (const i of [fs[1]!, leader]) {
-      const again = await RawZkClient.connect(port(i), { sessionId: first.sessionId, password: first.password, timeoutMs: 10 * TICK_MS });
+      const again = await resume(i);
       expect(again.sessionId).toBe(first.sessionId);
       expect(decodeStat(ok(await again.exists(path))).ephemeralOwner).toBe(first.sessionId);
       again.close();

@@ -77,6 +77,17 @@ export abstract class Ensemble {
     await p.exited;
   }
 
+  /** Starts every member and waits until they serve; if they do not, kills them and throws. */
+  protected async startServing(): Promise<void> {
+    this.members.forEach((_, i) => this.startMember(i));
+    try {
+      await this.waitServing();
+    } catch (error) {
+      await this.stop("SIGKILL");
+      throw error;
+    }
+  }
+
   async stop(signal: "SIGKILL" | "SIGTERM" = "SIGTERM"): Promise<void> {
     await Promise.all(this.members.map((_, i) => this.stopMember(i, signal)));
   }
@@ -158,13 +169,7 @@ export class ZkLiteEnsemble extends Ensemble {
   /** Starts every member and waits until they serve. */
   static async start(options: EnsembleOptions = {}): Promise<ZkLiteEnsemble> {
     const e = new ZkLiteEnsemble(await pickMembers(options.size ?? 3, undefined, "zk-lite-ensemble-"), options);
-    e.members.forEach((_, i) => e.startMember(i));
-    try {
-      await e.waitServing();
-    } catch (error) {
-      await e.stop("SIGKILL");
-      throw error;
-    }
+    await e.startServing();
     return e;
   }
 
@@ -220,13 +225,7 @@ export class ZooKeeperEnsemble extends Ensemble {
       fs.writeFileSync(path.join(m.dataDir, "myid"), `${i + 1}\n`);
       e.writeConfig(m);
     });
-    e.members.forEach((_, i) => e.startMember(i));
-    try {
-      await e.waitServing();
-    } catch (error) {
-      await e.stop("SIGKILL");
-      throw error;
-    }
+    await e.startServing();
     return e;
   }
 
