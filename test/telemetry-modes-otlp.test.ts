@@ -96,10 +96,14 @@ describe("metrics of every mode arrive over OTLP", () => {
   for (const mode of ["master", "agent", "zk-lite", "cron"] as const) {
     test(`${mode}: every family on /metrics, the issue's among them`, async () => {
       // Wait for the work the named families need (offers decided, a task acknowledged, a cron run finished).
+      let missing = named[mode];
       const families = await eventually(async () => {
         const found = exposedFamilies(await (await fetch(`${urls[mode]}/metrics`)).text());
-        return named[mode].every((name) => found.has(name)) ? found : undefined;
-      }, 30_000, `${mode} /metrics with ${named[mode].join(", ")}`);
+        missing = named[mode].filter((name) => !found.has(name));
+        return missing.length === 0 ? found : undefined;
+      }, 30_000, `${mode} /metrics with ${named[mode].join(", ")}`).catch((error: unknown) => {
+        throw new Error(`${String(error)}; still missing: ${missing.join(", ")}`);
+      });
       families.delete("target_info");
       const pushed = await eventually(() => {
         const names = new Set(receiver.metrics.filter((m) => m.service === `cluster-${mode}`).map(prometheusFamily));
