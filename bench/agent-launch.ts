@@ -194,6 +194,21 @@ async function main(): Promise<void> {
   }
 }
 
+// Interrupted (Ctrl-C, timeout), the work dir outside /tmp and the cgroups go too; the
+// supervisors it started are detached and would outlive this process, so they are killed first.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    Bun.spawnSync({ cmd: ["pkill", "-KILL", "-f", root] });
+    try {
+      removeCgroupRoots();
+    } catch (error) {
+      console.error(`cgroups left under ${cgroupsRoot}: ${error}`);
+    }
+    rmSync(root, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
 try {
   await main();
 } finally {

@@ -54,6 +54,14 @@ async function main(): Promise<void> {
   const master = await startTestMaster(["--allocation_interval=50ms", "--quiet"]);
   const agents = [];
   const workDirs: string[] = [];
+  // Interrupted (Ctrl-C, timeout), the work dirs outside /tmp go too, with the processes.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      cleanupAll();
+      for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   for (let i = 0; i < agentsCount; i++) {
     const workDir = mkdtempSync(join(workRoot, "cluster-bench-"));
     workDirs.push(workDir);
