@@ -8,21 +8,18 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
-import { minAllocatableDefault } from "../allocator/index.ts";
 import { parseRoleSchedule, type RoleSchedule } from "../allocator/role-schedule/index.ts";
 import { parseResources } from "../resources/index.ts";
-import { ManualClock, SeededIds, SeededRandom } from "../runtime/index.ts";
+import { ManualClock, SeededRandom } from "../runtime/index.ts";
 import type { FrameworkInfo, MasterToAgent, SchedulerEvent, TaskInfo } from "../wire/index.ts";
 import { registerAgent } from "./agents.ts";
-import type { MasterConfig } from "./config.ts";
 import { subscribe } from "./frameworks.ts";
-import { MasterIds } from "./ids.ts";
-import { Master } from "./master.ts";
-import { applyRegistryOp, emptyRegistryState, type Registry, type RegistryState } from "./registry/index.ts";
+import type { Master } from "./master.ts";
+import type { Registry } from "./registry/index.ts";
 import type { RoleWindowEvent } from "./role-schedule-keeper.ts";
 import { attachRoleSchedule } from "./role-schedule-file.ts";
 import { checkRoleWindows, replaceRoleSchedule } from "./role-schedule.ts";
+import { MemoryRegistry, testMaster } from "./testing.ts";
 
 // Shanghai: spark 02:00-06:00 local is 18:00-22:00 UTC; rebuild Monday 22:00 local is 14:00 UTC.
 const beforeSparkMs = Date.parse("2025-03-09T17:59:00Z");
@@ -38,38 +35,6 @@ const qunarSchedule = {
     spark: { windows: [{ cron: "0 2 * * *", duration: "4h" }], on_window_end: "revoke", kill_grace_period: "30s" },
     rebuild: { windows: [{ cron: "0 22 * * 1-5", duration: "2h" }], on_window_end: "drain" },
   },
-};
-
-class MemoryRegistry implements Registry {
-  private readonly current: RegistryState = emptyRegistryState();
-  constructor(roleSchedule?: unknown) {
-    if (roleSchedule !== undefined) this.current.roleSchedule = roleSchedule;
-  }
-  state(): Readonly<RegistryState> {
-    return this.current;
-  }
-  async apply(op: Parameters<Registry["apply"]>[0]): Promise<void> {
-    applyRegistryOp(this.current, op);
-  }
-  async close(): Promise<void> {}
-}
-
-const config: MasterConfig = {
-  workDir: "/nonexistent",
-  hostname: "master.example",
-  ip: "127.0.0.1",
-  allocationIntervalMs: 1000,
-  agentPingTimeoutMs: 15_000,
-  maxAgentPingTimeouts: 5,
-  agentReregisterTimeoutMs: 600_000,
-  offerTimeoutMs: undefined,
-  frameworkHeartbeatIntervalMs: 15_000,
-  weights: new Map(),
-  minAllocatable: minAllocatableDefault,
-  whitelistPath: undefined,
-  roleSchedulePath: undefined,
-  maxCompletedFrameworks: 50,
-  maxCompletedTasksPerFramework: 1000,
 };
 
 interface Harness {
@@ -100,7 +65,7 @@ function task(taskId: string, role: string, cpus: number): TaskInfo {
 async function harness(nowMs: number, options: { registry?: Registry; filePath?: string; tasks?: Array<[string, string, number]>; agentResources?: string } = {}): Promise<Harness> {
   const clock = new ManualClock(nowMs);
   const random = new SeededRandom(1);
-  const m = new Master({ ids: new MasterIds("m1"), config, registry: options.registry ?? new MemoryRegistry(), clock, random, uuids: new SeededIds(random), logger: pino({ level: "silent" }), address: { hostname: "master.example", ip: "127.0.0.1", port: 5050 } });
+  const m = testMaster(clock, random, { registry: options.registry });
   masters.push(m);
   const events: RoleWindowEvent[] = [];
   attachRoleSchedule(m, options.filePath);

@@ -13,6 +13,10 @@ import { applyRegistryOp, emptyRegistryState, type Registry, type RegistryState 
 
 export class MemoryRegistry implements Registry {
   private readonly current: RegistryState = emptyRegistryState();
+  /** `roleSchedule`: a role schedule already in the registry, as a master restarted after a PUT finds it. */
+  constructor(roleSchedule?: RegistryState["roleSchedule"]) {
+    if (roleSchedule !== undefined) this.current.roleSchedule = roleSchedule;
+  }
   state(): Readonly<RegistryState> {
     return this.current;
   }
@@ -44,11 +48,11 @@ export function testMasterConfig(overrides: Partial<MasterConfig> = {}): MasterC
 }
 
 /** A Master that is not started (no timers): tests drive runAllocation and the handlers themselves. */
-export function testMaster(clock: Clock, random: Random, options: { config?: MasterConfig; observer?: MasterObserver } = {}): Master {
+export function testMaster(clock: Clock, random: Random, options: { config?: MasterConfig; observer?: MasterObserver; registry?: Registry } = {}): Master {
   return new Master({
     ids: new MasterIds("m1"),
     config: options.config ?? testMasterConfig(),
-    registry: new MemoryRegistry(),
+    registry: options.registry ?? new MemoryRegistry(),
     clock,
     random,
     uuids: new SeededIds(random),
