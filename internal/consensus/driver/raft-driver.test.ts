@@ -136,17 +136,7 @@ describe("RaftDriver", () => {
       },
     };
     const turns: Array<() => void> = [];
-    const driver = new RaftDriver({
-      id: "solo",
-      storage: new MemoryStorage(),
-      transport: { send: () => {}, onMessage: () => {} },
-      stateMachine: new ListStateMachine(),
-      clock: new ManualClock(0),
-      random: new SeededRandom(1),
-      bootstrapVoters: ["solo"],
-      timers,
-      schedule: (fn) => turns.push(fn),
-    });
+    const driver = soloDriver(timers, turns);
     driver.start();
     for (let i = 0; i < 25 && !driver.isLeader(); i++) {
       fire!();
@@ -159,17 +149,7 @@ describe("RaftDriver", () => {
 
   test("campaign() elects a single voter on the next turn, without a tick; a leader ignores it", () => {
     const turns: Array<() => void> = [];
-    const driver = new RaftDriver({
-      id: "solo",
-      storage: new MemoryStorage(),
-      transport: { send: () => {}, onMessage: () => {} },
-      stateMachine: new ListStateMachine(),
-      clock: new ManualClock(0),
-      random: new SeededRandom(1),
-      bootstrapVoters: ["solo"],
-      timers: { setInterval: () => 1, clearInterval: () => {} },
-      schedule: (fn) => turns.push(fn),
-    });
+    const driver = soloDriver({ setInterval: () => 1, clearInterval: () => {} }, turns);
     driver.start();
     driver.campaign();
     while (turns.length > 0) turns.shift()!();
@@ -181,3 +161,18 @@ describe("RaftDriver", () => {
     driver.stop();
   });
 });
+
+/** A single-voter driver on the given timers, its turns queued in `turns` for the test to run. */
+function soloDriver(timers: Timers, turns: Array<() => void>): RaftDriver {
+  return new RaftDriver({
+    id: "solo",
+    storage: new MemoryStorage(),
+    transport: { send: () => {}, onMessage: () => {} },
+    stateMachine: new ListStateMachine(),
+    clock: new ManualClock(0),
+    random: new SeededRandom(1),
+    bootstrapVoters: ["solo"],
+    timers,
+    schedule: (fn) => turns.push(fn),
+  });
+}
