@@ -10,7 +10,7 @@ import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Attributes, t
 import type { AgentObserver, AgentStateSource } from "../../internal/agent/index.ts";
 import type { Clock } from "../../internal/runtime/index.ts";
 import { isTerminalState, type TaskStatus } from "../../internal/wire/index.ts";
-import { latencyBucketsSeconds } from "./attribute-sets.ts";
+import { latencyHistogram } from "./attribute-sets.ts";
 import { hrTimeOfMs } from "./span-time.ts";
 
 /** Tasks waiting for TASK_RUNNING whose RUN_TASKS time is kept; the oldest go first beyond this. */
@@ -53,16 +53,8 @@ class OtelAgentObserver implements AgentObserver {
   ) {
     this.retries = meter.createCounter("agent.status_update.retries", { description: "Status updates sent again for want of an acknowledgement.", unit: "{update}" });
     this.retries.add(0);
-    this.ackDuration = meter.createHistogram("agent.status_update.ack.duration", {
-      description: "Time from a status update's first send to the framework's acknowledgement reaching the agent.",
-      unit: "s",
-      advice: { explicitBucketBoundaries: latencyBucketsSeconds },
-    });
-    this.startDuration = meter.createHistogram("agent.task.start.duration", {
-      description: "Time from RUN_TASKS arriving to the task's TASK_RUNNING.",
-      unit: "s",
-      advice: { explicitBucketBoundaries: latencyBucketsSeconds },
-    });
+    this.ackDuration = latencyHistogram(meter, "agent.status_update.ack.duration", "Time from a status update's first send to the framework's acknowledgement reaching the agent.");
+    this.startDuration = latencyHistogram(meter, "agent.task.start.duration", "Time from RUN_TASKS arriving to the task's TASK_RUNNING.");
   }
 
   bind(source: AgentStateSource): void {

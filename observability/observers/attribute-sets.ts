@@ -1,7 +1,7 @@
 // Metric attribute sets built once and reused: the SDK hashes an attribute object on every
 // add/record, and building a fresh object per offer would add garbage on the hottest path.
 
-import type { Attributes } from "@opentelemetry/api";
+import type { Attributes, Histogram, Meter } from "@opentelemetry/api";
 
 /**
  * Distinct attribute sets kept. Label values come from roles, frameworks and outcomes, which a
@@ -31,6 +31,11 @@ export function keyOf(...parts: readonly string[]): string {
 
 /** Buckets (seconds) for latencies from sub-millisecond to minutes. */
 export const latencyBucketsSeconds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+/** A histogram of durations in seconds, on latencyBucketsSeconds. */
+export function latencyHistogram(meter: Meter, name: string, description: string): Histogram {
+  return meter.createHistogram(name, { description, unit: "s", advice: { explicitBucketBoundaries: latencyBucketsSeconds } });
+}
 
 /** Mesos counts memory and disk in MB (mebibytes); metrics use bytes. */
 export const bytesPerMb = 1024 * 1024;

@@ -37,7 +37,7 @@ import type {
   RoleWindowEvent,
 } from "../../internal/master/index.ts";
 import type { Clock } from "../../internal/runtime/index.ts";
-import { attributeSetsCachedMax, AttributeSets, bytesPerMb, keyOf, latencyBucketsSeconds } from "./attribute-sets.ts";
+import { attributeSetsCachedMax, AttributeSets, bytesPerMb, keyOf, latencyHistogram } from "./attribute-sets.ts";
 import { hrNow, hrTimeOfMs } from "./span-time.ts";
 
 /** Span events per role window span (one per rescinded offer or revoked task); the rest are counted. */
@@ -107,16 +107,8 @@ class OtelMasterObserver implements MasterObserver {
       description: "Offers that ended, by role, framework and outcome (accepted, declined, rescinded, expired, agent_lost, framework_gone, invalid).",
       unit: "{offer}",
     });
-    this.decisionDuration = meter.createHistogram("cluster.offer.decision.duration", {
-      description: "Time from an offer's creation to the framework's ACCEPT or DECLINE.",
-      unit: "s",
-      advice: { explicitBucketBoundaries: latencyBucketsSeconds },
-    });
-    this.cycleDuration = meter.createHistogram("cluster.allocation.cycle.duration", {
-      description: "Duration of one allocation cycle: view, allocate, rescinds and offers sent.",
-      unit: "s",
-      advice: { explicitBucketBoundaries: latencyBucketsSeconds },
-    });
+    this.decisionDuration = latencyHistogram(meter, "cluster.offer.decision.duration", "Time from an offer's creation to the framework's ACCEPT or DECLINE.");
+    this.cycleDuration = latencyHistogram(meter, "cluster.allocation.cycle.duration", "Duration of one allocation cycle: view, allocate, rescinds and offers sent.");
     this.leaderChanges = meter.createCounter("cluster.master.leader_changes", { description: "Times this master process was elected or deposed.", unit: "{change}" });
     this.windowChanges = meter.createCounter("cluster.role.window.changes", { description: "Role schedule windows opened and closed, by role.", unit: "{change}" });
     this.gaugeSource = undefined;

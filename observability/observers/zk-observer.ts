@@ -5,7 +5,7 @@
 import { SpanKind, type Attributes, type Meter, type Tracer } from "@opentelemetry/api";
 import type { Clock } from "../../internal/runtime/index.ts";
 import { zkOpName, type ZkLiteStats, type ZkObserver } from "../../internal/zk/index.ts";
-import { latencyBucketsSeconds } from "./attribute-sets.ts";
+import { latencyHistogram } from "./attribute-sets.ts";
 import { hrTimeOfMs } from "./span-time.ts";
 
 /** One request in this many gets a `zk.request` span (before the tracer's own sampler). */
@@ -24,11 +24,7 @@ export function createZkObserver(options: ZkObserverOptions): ZkObserver {
   const { meter, tracer, clock } = options;
   const sampleEvery = options.spanSampleEvery ?? zkRequestSpanSampleEvery;
   const requests = meter.createCounter("zk.server.requests", { description: "Requests answered, by ZooKeeper op.", unit: "{request}" });
-  const duration = meter.createHistogram("zk.server.request.duration", {
-    description: "Time from a request's arrival to its reply (writes include the txn log fsync), by op.",
-    unit: "s",
-    advice: { explicitBucketBoundaries: latencyBucketsSeconds },
-  });
+  const duration = latencyHistogram(meter, "zk.server.request.duration", "Time from a request's arrival to its reply (writes include the txn log fsync), by op.");
   // Op codes are a fixed set (unknown ones share one label), so this stays small.
   const byOp = new Map<number, Attributes>();
   const attributesOf = (opCode: number): Attributes => {
