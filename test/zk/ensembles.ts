@@ -12,7 +12,7 @@ import { parsePeers } from "../../internal/zk/ensemble/index.ts";
 import type { ZkLiteOptionsInput } from "../../internal/zk/index.ts";
 import { clusterBinary } from "../helpers/cluster.ts";
 import { fourLetterWord } from "./raw-client.ts";
-import { freePort, tempDir, ZOOKEEPER_JAR, type RunningServer, type ServerOptions } from "./servers.ts";
+import { freePort, tempDir, zkLiteTunables, ZOOKEEPER_JAR, type RunningServer, type ServerOptions } from "./servers.ts";
 
 const BUN = path.resolve(import.meta.dir, "../../node_modules/.bin/bun");
 const ZK_LITE_MAIN = path.resolve(import.meta.dir, "zk-lite-main.ts");
@@ -200,12 +200,7 @@ export class ZkLiteEnsemble extends Ensemble {
       port: m.clientPort,
       adminPort: null,
       dataDir: m.dataDir,
-      tickTimeMs: o.tickTimeMs ?? 2000,
-      fourLetterWordWhitelist: o.whitelist ?? ["srvr"],
-      containerCheckIntervalMs: o.containerCheckIntervalMs ?? 60_000,
-      maxClientCnxns: o.maxClientCnxns ?? 60,
-      snapshotEveryTxns: o.snapshotEveryTxns ?? 100_000,
-      juteMaxBufferBytes: o.juteMaxBufferBytes ?? 0xfffff,
+      ...zkLiteTunables(o),
       ensemble: { peers: parsePeers(this.peers), serverId: m.index + 1, heartbeatIntervalMs: heartbeatMs, electionTimeoutMs: electionMs, faultInjection: false },
     };
     // ZK_LITE_BUN_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/p" profiles the members (stop them with SIGTERM).

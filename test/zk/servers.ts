@@ -97,13 +97,9 @@ function stopper(proc: Subprocess): (signal?: "SIGKILL" | "SIGTERM") => Promise<
   };
 }
 
-export async function startZkLiteProcess(o: ServerOptions = {}): Promise<RunningServer> {
-  const dataDir = o.dataDir ?? tempDir("zk-lite-test-");
-  const options = {
-    host: "127.0.0.1",
-    port: 0,
-    adminPort: o.admin === false ? null : 0,
-    dataDir,
+/** zk-lite's tunables from a test's ServerOptions, with ZooKeeper's defaults for what it leaves out. */
+export function zkLiteTunables(o: ServerOptions) {
+  return {
     tickTimeMs: o.tickTimeMs ?? 2000,
     fourLetterWordWhitelist: o.whitelist ?? ["srvr"],
     containerCheckIntervalMs: o.containerCheckIntervalMs ?? 60_000,
@@ -111,6 +107,11 @@ export async function startZkLiteProcess(o: ServerOptions = {}): Promise<Running
     snapshotEveryTxns: o.snapshotEveryTxns ?? 100_000,
     juteMaxBufferBytes: o.juteMaxBufferBytes ?? 0xfffff,
   };
+}
+
+export async function startZkLiteProcess(o: ServerOptions = {}): Promise<RunningServer> {
+  const dataDir = o.dataDir ?? tempDir("zk-lite-test-");
+  const options = { host: "127.0.0.1", port: 0, adminPort: o.admin === false ? null : 0, dataDir, ...zkLiteTunables(o) };
   const proc = spawn([BUN, ZK_LITE_MAIN, JSON.stringify(options)], { stdout: "pipe", stderr: "inherit" });
   const reader = proc.stdout.getReader();
   let text = "";
