@@ -50,8 +50,12 @@ test("maintenance: a machine taken down loses its offers and its tasks are kille
   const machine = { hostname: "maint-a", ip: "127.0.0.1" };
   const schedule = { windows: [{ machine_ids: [machine], unavailability: { start: { nanoseconds: Date.now() * 1e6 + 3.6e12 } } }] };
   expect((await post(`${master.url}/master/maintenance/schedule`, schedule)).status).toBe(200);
-  const offer = await f.nextOffer(() => true, 0);
+  // An offer made before the schedule is rescinded (as Mesos does); the next carries the unavailability.
+  const offer = await f.nextOffer((o) => o.unavailability !== undefined, 0);
   expect(offer.unavailability?.start.nanoseconds).toBeGreaterThan(0);
+  const rescinded = new Set(f.events.flatMap((e) => (e.type === "RESCIND" ? [e.rescind.offer_id.value] : [])));
+  const earlier = f.events.flatMap((e) => (e.type === "OFFERS" ? e.offers.offers : [])).filter((o) => o.unavailability === undefined);
+  expect(earlier.filter((o) => !rescinded.has(o.id.value))).toEqual([]);
   await f.client.launch([offer.id], [commandTask(offer, "doomed", "sleep 300")]);
   await f.status("doomed", "TASK_RUNNING");
   expect((await post(`${master.url}/master/machine/down`, [machine])).status).toBe(200);

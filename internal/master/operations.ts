@@ -63,6 +63,9 @@ export async function updateMaintenanceSchedule(m: Master, schedule: Maintenance
   await m.deps.registry.apply({ type: "SET_MAINTENANCE_WINDOWS", windows: windowsFromSchedule(schedule) });
   if (leaving.length > 0) await m.deps.registry.apply({ type: "SET_MACHINE_MODES", machines: leaving, mode: "UP" });
   if (draining.length > 0) await m.deps.registry.apply({ type: "SET_MACHINE_MODES", machines: draining, mode: "DRAINING" });
+  // As Mesos does: outstanding offers of these machines' agents go, so the next ones carry the
+  // new unavailability (or none).
+  for (const agent of agentsOn(m, [...scheduled.values(), ...leaving])) m.rescindOffersOfAgent(agent.record.id, "rescinded", "the machine's maintenance schedule changed");
   refreshAllAgents(m);
   return ok;
 }
